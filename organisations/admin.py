@@ -1,0 +1,345 @@
+"""The admin for staff and officers. Every ModelAdmin here derives from ScopedModelAdmin, which asks
+organisations.access for the queryset and for every permission; writes go through services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from portal.lib.errors import DomainError
+
+from . import access, services
+from .models import AuditEntry, Membership, Organisation, Person, RoleGrant
+
+A = access.Action
+
+
+class ScopedModelAdmin(admin.ModelAdmin):
+    """Rows and rights come from organisations.access; foreign keys offer only organisations in scope.
+
+    ``change_action`` is the access action needed to add, change or delete rows of this model.
+    """
+
+    change_action: access.Action = A.CHANGE
+    org_field_action: access.Action = A.CHANGE
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return access.visible(super().get_queryset(request), request.user, A.VIEW)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return access.can(request.user, A.VIEW)
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return obj is None or access.can_object(request.user, A.VIEW, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return access.can(request.user, self.change_action)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        if obj is None:
+            return access.can(request.user, self.change_action)
+        return access.can_object(request.user, self.change_action, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False  # nothing is deleted: organisations are deactivated, people change status
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.related_model is Organisation:
+            kwargs["queryset"] = access.visible(
+                Organisation.objects.filter(is_active=True), request.user, self.org_field_action
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_form_via_service(self, request: HttpRequest, obj: Model, form: forms.ModelForm, change: bool) -> None:
+        raise NotImplementedError
+
+    def save_model(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool) -> None:
+        self.save_form_via_service(request, obj, form, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+def _form_fields(form: forms.ModelForm) -> dict[str, Any]:
+    return {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "short_name", "symbol", "kind", "parent", "is_active"]
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_parent(self) -> Organisation | None:
+        parent = self.cleaned_data.get("parent")
+        if parent is None and not (self.instance.pk and self.instance.parent_id is None):
+            raise ValidationError(_("Choose the parent organisation."))
+        if parent is not None and self.instance.pk and parent.path.startswith(self.instance.path):
+            raise ValidationError(_("An organisation cannot be moved under itself or its own sub-organisation."))
+        if parent is not None and self.user is not None and not access.can(self.user, A.MANAGE_TREE, parent) \
+                and not access.can(self.user, A.CHANGE, parent):
+            raise ValidationError(_("You may not place an organisation there."))
+        return parent
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(ScopedModelAdmin):
+    change_action = A.MANAGE_TREE
+    org_field_action = A.CHANGE
+    form = OrganisationForm
+    list_display = ["indented_name", "short_name", "kind", "symbol", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "short_name", "search_name"]
+    list_per_page = 100
+    actions = ["deactivate_selected"]
+
+    @admin.display(description=gettext_lazy("name"), ordering="path")
+    def indented_name(self, obj: Organisation) -> str:
+        return "— " * obj.depth + obj.name
+
+    def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
+        from portal.lib.text import fold
+
+        if not search_term:
+            return queryset, False
+        for word in fold(search_term).split():
+            queryset = queryset.filter(search_name__contains=word)
+        return queryset, False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
+        form_class = super().get_form(request, obj, change, **kwargs)
+        user = request.user
+
+        class ScopedForm(form_class):  # type: ignore[valid-type, misc]
+            def __init__(self, *args: Any, **kw: Any) -> None:
+                super().__init__(*args, user=user, **kw)
+
+        return ScopedForm
+
+    def save_form_via_service(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        fields = {k: form.cleaned_data[k] for k in ("name", "short_name", "symbol", "kind", "is_active")}
+        if change:
+            saved = services.organisation_update(actor=request.user, org=obj, parent=form.cleaned_data["parent"],
+                                                 **fields)
+        else:
+            saved = services.organisation_create(actor=request.user, parent=form.cleaned_data["parent"], **fields)
+        obj.pk, obj.path = saved.pk, saved.path
+
+    @admin.action(description=gettext_lazy("Deactivate the selected organisations and their subtrees"))
+    def deactivate_selected(self, request: HttpRequest, queryset: QuerySet[Organisation]) -> None:
+        done = 0
+        for org in queryset:
+            if not access.can(request.user, A.MANAGE_TREE, org):
+                self.message_user(request, _("You may not deactivate %(name)s.") % {"name": org}, messages.ERROR)
+                continue
+            try:
+                done += services.organisation_deactivate(actor=request.user, org=org)
+            except DomainError as exc:
+                self.message_user(request, f"{org}: {exc.message}", messages.ERROR)
+        if done:
+            self.message_user(request, _("%(count)s organisations deactivated.") % {"count": done})
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    can_delete = False
+    fields = ["organisation", "start_date", "end_date", "note"]
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("membership history")
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class PersonForm(forms.ModelForm):
+    transfer_date = forms.DateField(
+        label=gettext_lazy("transfer date"), required=False,
+        help_text=gettext_lazy("When the organisation changes: the date of the transfer (today if empty)."),
+    )
+
+    class Meta:
+        model = Person
+        fields = ["full_name", "date_of_birth", "gender", "card_number", "kind", "status", "organisation",
+                  "phone", "email"]
+
+
+@admin.register(Person)
+class PersonAdmin(ScopedModelAdmin):
+    form = PersonForm
+    list_display = ["full_name", "card_number", "kind", "status", "organisation"]
+    list_filter = ["kind", "status", "gender"]
+    list_select_related = ["organisation"]
+    search_fields = ["search_name", "card_number"]
+    ordering = ["sort_key", "id"]
+    inlines = [MembershipInline]
+    list_per_page = 50
+    show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
+        from portal.lib.text import fold
+
+        if not search_term:
+            return queryset, False
+        term = search_term.strip()
+        by_card = queryset.filter(card_number=term)
+        for word in fold(term).split():
+            queryset = queryset.filter(search_name__contains=word)
+        return queryset | by_card, False
+
+    def save_form_via_service(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        data = {k: v for k, v in form.cleaned_data.items() if k != "transfer_date"}
+        if change:
+            services.person_update(actor=request.user, person=obj, transfer_date=form.cleaned_data.get("transfer_date"),
+                                   **data)
+        else:
+            saved = services.person_create(actor=request.user, **data)
+            obj.pk = saved.pk
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        pass  # the membership history is written by the services, never edited here
+
+
+class RoleGrantForm(forms.ModelForm):
+    class Meta:
+        model = RoleGrant
+        fields = ["user", "organisation", "role", "can_grade"]
+
+    def __init__(self, *args: Any, request_user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request_user = request_user
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        org, role = data.get("organisation"), data.get("role")
+        if org is not None and role and not access.can_grant_role(self.request_user, role, org):
+            raise ValidationError(_("You may not grant this role on this organisation."))
+        if role == RoleGrant.Role.SECRETARY and org is not None and not org.is_cell:
+            raise ValidationError(_("A cell secretary is granted on a party cell."))
+        return data
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(ScopedModelAdmin):
+    change_action = A.GRANT
+    org_field_action = A.GRANT
+    form = RoleGrantForm
+    list_display = ["user", "role", "organisation", "can_grade", "granted_at", "granted_by"]
+    list_filter = ["role", "can_grade"]
+    list_select_related = ["user", "organisation", "granted_by"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user"]
+    actions = ["revoke_selected"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
+        form_class = super().get_form(request, obj, change, **kwargs)
+        user = request.user
+
+        class ScopedForm(form_class):  # type: ignore[valid-type, misc]
+            def __init__(self, *args: Any, **kw: Any) -> None:
+                super().__init__(*args, request_user=user, **kw)
+
+        return ScopedForm
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return ["user", "organisation", "role"] if obj else []
+
+    def save_form_via_service(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        data = form.cleaned_data
+        saved = services.grant_create(
+            actor=request.user, user=data.get("user", obj.user), organisation=data.get("organisation", obj.organisation),
+            role=data.get("role", obj.role), can_grade=data["can_grade"],
+        )
+        obj.pk = saved.pk
+
+    @admin.action(description=gettext_lazy("Revoke the selected grants"))
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet[RoleGrant]) -> None:
+        count = 0
+        for grant in queryset.select_related("user", "organisation"):
+            if access.can_grant_role(request.user, grant.role, grant.organisation):
+                services.grant_revoke(actor=request.user, grant=grant)
+                count += 1
+            else:
+                self.message_user(request, _("You may not revoke %(grant)s.") % {"grant": grant}, messages.ERROR)
+        if count:
+            self.message_user(request, _("%(count)s grants revoked.") % {"count": count})
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ScopedModelAdmin):
+    change_action = A.AUDIT
+    list_display = ["at", "actor", "action", "target_type", "target_repr", "organisation"]
+    list_filter = ["action", "target_type"]
+    list_select_related = ["actor", "organisation"]
+    search_fields = ["target_repr", "actor__username"]
+    readonly_fields = ["at", "actor", "action", "target_type", "target_id", "target_repr", "organisation", "changes"]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return access.visible(admin.ModelAdmin.get_queryset(self, request), request.user, A.AUDIT)
+
+    def has_module_permission(self, request):  # type: ignore[no-untyped-def]
+        return access.can(request.user, A.AUDIT)
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+User = get_user_model()
+admin.site.unregister(User) if admin.site.is_registered(User) else None
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    """User accounts: only superusers manage them wholesale; staff and officers search them to grant roles."""
+
+    search_fields = ["username", "first_name", "last_name", "email"]
+
+    def has_module_permission(self, request):  # type: ignore[no-untyped-def]
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Officers need to look users up (autocomplete) when granting roles.
+        return request.user.is_superuser or (obj is None and access.can(request.user, A.GRANT))
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return request.user.is_superuser
+
+
+def _redirect_admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponseRedirect:
+    """One login page for everyone: the admin's own form would demand is_staff and skip our throttle."""
+    return HttpResponseRedirect(reverse("login") + "?" + urlencode({"next": request.GET.get("next", "/admin/")}))
+
+
+admin.site.login = _redirect_admin_login  # type: ignore[method-assign]
