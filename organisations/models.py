@@ -228,3 +228,67 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_repr}"
+
+
+class RosterImport(models.Model):
+    """An uploaded roster file, parsed and validated, waiting for confirmation (nhập danh sách).
+
+    Nothing touches Person until the user confirms; then the whole plan is applied in one
+    transaction or not at all.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("Waiting for confirmation")
+        APPLIED = "applied", _("Applied")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    ACCESS_PATH = "organisation__path"
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="+",
+        help_text=_("The rows may only place people in this organisation or below it."),
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PREVIEW)
+    rows = models.JSONField(default=list, help_text="Validated rows: the plan to apply.")
+    errors = models.JSONField(default=list, help_text="Row errors: row number, column, message.")
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roster import")
+        verbose_name_plural = _("roster imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class ActivationToken(models.Model):
+    """A one-time account activation code for a person (mã kích hoạt tài khoản).
+
+    Only a SHA-256 of the token is stored: a database leak reveals no working link.
+    """
+
+    ACCESS_PATH = "person__organisation__path"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="activation_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("activation code")
+        verbose_name_plural = _("activation codes")
+        indexes = [models.Index(fields=["person", "used_at"], name="activation_person_used")]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.created_at:%d/%m/%Y})"
