@@ -12,6 +12,8 @@ Contract:
 A model takes part by declaring ``ACCESS_PATH``, the lookup from it to its organisation's
 ``path`` (e.g. ``"organisation__path"``), and optionally ``ACCESS_SELF``, the lookup from it
 to the owning Person's id (e.g. ``"pk"`` on Person, ``"person_id"`` on an essay).
+A model with ``ACCESS_PATH = None`` holds shared reference rows (e.g. the national documents
+studied): every logged-in user may view them; other actions need the right anywhere.
 """
 
 from __future__ import annotations
@@ -143,6 +145,9 @@ def visible(qs: QuerySet[M], user: Any, action: Action = Action.VIEW) -> QuerySe
     scope = scope_of(user)
     if scope.superuser:
         return qs
+    if getattr(qs.model, "ACCESS_PATH", "") is None:  # shared reference rows
+        allowed = scope is not _ANONYMOUS if action == Action.VIEW else can(user, action)
+        return qs if allowed else qs.none()
     lookup = _path_lookup(qs.model)
     clauses = [Q(**{f"{lookup}__startswith": path}) for path in scope.paths(action)]
     self_lookup = getattr(qs.model, "ACCESS_SELF", None)
@@ -206,6 +211,8 @@ def can_object(user: Any, action: Action, obj: Model) -> bool:
             return True
     if action == Action.SELF:
         return False
+    if getattr(type(obj), "ACCESS_PATH", "") is None:  # shared reference rows
+        return scope is not _ANONYMOUS if action == Action.VIEW else can(user, action)
     path = _object_path(obj)
     if path is None:
         return False

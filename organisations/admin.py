@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
@@ -311,7 +311,8 @@ class AuditEntryAdmin(ScopedModelAdmin):
 
 
 User = get_user_model()
-admin.site.unregister(User) if admin.site.is_registered(User) else None
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
 
 
 @admin.register(User)
@@ -338,7 +339,12 @@ class PortalUserAdmin(UserAdmin):
 
 
 def _redirect_admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponseRedirect:
-    """One login page for everyone: the admin's own form would demand is_staff and skip our throttle."""
+    """One login page for everyone: the admin's own form would demand is_staff and skip our throttle.
+
+    A logged-in user without admin rights gets 403, not a redirect loop between the two login pages.
+    """
+    if request.user.is_authenticated:
+        raise PermissionDenied
     return HttpResponseRedirect(reverse("login") + "?" + urlencode({"next": request.GET.get("next", "/admin/")}))
 
 
