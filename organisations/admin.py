@@ -9,10 +9,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -54,6 +55,10 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False  # nothing is deleted: organisations are deactivated, people change status
+
+    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> Any:
+        # Outside the user's scope is the same answer as "does not exist": 404, as on the portal.
+        raise Http404
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.related_model is Organisation:
@@ -311,8 +316,9 @@ class AuditEntryAdmin(ScopedModelAdmin):
 
 
 User = get_user_model()
-if admin.site.is_registered(User):
-    admin.site.unregister(User)
+for _model in (User, Group):  # Django groups are not used: roles are organisations.RoleGrant
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 
 @admin.register(User)
@@ -321,8 +327,19 @@ class PortalUserAdmin(UserAdmin):
 
     search_fields = ["username", "first_name", "last_name", "email"]
 
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        # Officers and staff look up only the accounts of people they may grant roles to.
+        people = access.visible(Person.objects.filter(user__isnull=False), request.user, A.GRANT)
+        return qs.filter(pk__in=people.values("user_id"))
+
     def has_module_permission(self, request):  # type: ignore[no-untyped-def]
         return request.user.is_superuser
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):  # type: ignore[no-untyped-def]
+        raise Http404
 
     def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         # Officers need to look users up (autocomplete) when granting roles.
@@ -344,6 +361,8 @@ def _redirect_admin_login(request: HttpRequest, extra_context: Any = None) -> Ht
     A logged-in user without admin rights gets 403, not a redirect loop between the two login pages.
     """
     if request.user.is_authenticated:
+        if access.can_use_admin(request.user):
+            return HttpResponseRedirect(reverse("admin:index"))
         raise PermissionDenied
     return HttpResponseRedirect(reverse("login") + "?" + urlencode({"next": request.GET.get("next", "/admin/")}))
 

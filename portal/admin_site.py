@@ -1,4 +1,7 @@
+from functools import wraps
+
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,3 +16,15 @@ class PortalAdminSite(admin.AdminSite):
         from organisations import access
 
         return access.can_use_admin(request.user)
+
+    def admin_view(self, view, cacheable=False):  # type: ignore[no-untyped-def]
+        """A logged-in user without admin rights gets 403 at once (not a detour via the login page)."""
+        inner = super().admin_view(view, cacheable)
+
+        @wraps(view)
+        def guarded(request, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if request.user.is_authenticated and not self.has_permission(request):
+                raise PermissionDenied
+            return inner(request, *args, **kwargs)
+
+        return guarded

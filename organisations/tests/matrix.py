@@ -1,0 +1,81 @@
+"""Permission-matrix cases for the organisations app (portal pages and admin)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from organisations.models import AuditEntry, Organisation, Person, RoleGrant
+from portal.testing.matrix import (
+    ADMIN_DENIED, ADMIN_LIST, ADMIN_OBJECT, LOGGED_IN, REDIRECT, Case, admin_cases, table,
+)
+
+ONLY = ("-",)
+
+
+def people(cast: Any) -> dict[str, Person]:
+    return {"own": cast.person_a, "sibling": cast.person_a2, "outside": cast.person_b}
+
+
+def cells(cast: Any) -> dict[str, Organisation]:
+    return {"own": cast.cell_a, "sibling": cast.cell_a2, "outside": cast.cell_b}
+
+
+def grants(cast: Any) -> dict[str, RoleGrant]:
+    from organisations.tests.factories import UserFactory, grant
+
+    sibling = RoleGrant.objects.filter(organisation=cast.cell_a2).first() or grant(
+        UserFactory(username="secretary_a2"), cast.cell_a2, RoleGrant.Role.SECRETARY
+    )
+    return {
+        "own": RoleGrant.objects.get(user=cast.secretary_a),
+        "sibling": sibling,
+        "outside": RoleGrant.objects.get(user=cast.secretary_b),
+    }
+
+
+def audit_entries(cast: Any) -> dict[str, AuditEntry]:
+    from organisations import audit
+
+    return {
+        key: AuditEntry.objects.filter(organisation=org).first()
+        or audit.record(actor=None, action="test", target=org, organisation=org)
+        for key, org in cells(cast).items()
+    }
+
+
+def users(cast: Any) -> dict[str, Any]:
+    return {"own": cast.member_a, "sibling": cast.secretary_a, "outside": cast.member_b}
+
+
+# Organisations in the admin: officers may view their committee's rows; secretaries and members have no admin.
+ORG_ADMIN_OBJECT = ADMIN_OBJECT
+# The audit trail is read-only: its change page shows the entry to those who may read it.
+AUDIT_OBJECT = ADMIN_OBJECT
+# User accounts are managed by superusers only; officers only look accounts up while granting roles.
+USER_LIST = table(anonymous=REDIRECT, outsider=403, member_a=403, secretary_a=403, officer_a=200, staff=200,
+                  superuser=200)
+USER_SUPER = table(anonymous=REDIRECT, outsider=403, member_a=403, secretary_a=403, officer_a=403, staff=403,
+                   superuser=200)
+# Accounts outside an officer's committee are "not found" for them; inside, still not theirs to open.
+USER_OBJECT_SUPER = table(anonymous=REDIRECT, outsider=403, member_a=403, secretary_a=403,
+                          officer_a=(403, 403, 404), staff=403, superuser=200)
+
+
+def cases() -> list[Case]:
+    User = get_user_model()
+    result = [
+        Case("organisations:person_list", lambda c, t: reverse("organisations:person_list"), LOGGED_IN, targets=ONLY),
+    ]
+    result += admin_cases(Organisation, cells)
+    result += admin_cases(Person, people)
+    result += admin_cases(RoleGrant, grants)
+    result += admin_cases(AuditEntry, audit_entries, add=ADMIN_DENIED)
+    result += admin_cases(User, users, changelist=USER_LIST, add=USER_SUPER, change=USER_OBJECT_SUPER,
+                          delete=USER_SUPER)
+    result.append(Case("admin:auth_user_password_change",
+                       lambda c, t: reverse("admin:auth_user_password_change", args=[users(c)[t].pk]),
+                       USER_SUPER))
+    return result
