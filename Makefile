@@ -44,8 +44,8 @@ deps-dev: $(VENV)/.deps-dev
 system-deps:
 	@missing=""; \
 	for lib in libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz.so.0; do \
-	  ldconfig -p 2>/dev/null | grep -q "$$lib" || missing="yes"; done; \
-	fc-list 2>/dev/null | grep -qiE 'Liberation Serif|Noto Serif|DejaVu Serif' || missing="yes"; \
+	  /sbin/ldconfig -p 2>/dev/null | grep -q "$$lib" || missing="yes"; done; \
+	fc-list ':lang=vi' family 2>/dev/null | grep -qiE 'Liberation Serif|Noto Serif|DejaVu Serif' || missing="yes"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \

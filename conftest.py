@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's live_server with the sync API
+pytest_plugins = ["portal.testing.celery_worker"]  # the celery_worker fixture (real worker when a broker is set)
 
 
 @dataclass

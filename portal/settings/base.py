@@ -93,6 +93,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL's JIT (on by default) compiled the province's participation aggregates for ~1 s to run a
+    # ~0.2 s query (bench/bench_participation.py): off for this web workload.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -137,6 +142,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 PORTAL_UPLOAD_MAX_MB = int(os.environ.get("PORTAL_UPLOAD_MAX_MB", "10"))
+# Rosters: a province's 46,000 rows are 2-3 MB as .xlsx, ~5 MB as .csv.
+PORTAL_ROSTER_UPLOAD_MAX_MB = int(os.environ.get("PORTAL_ROSTER_UPLOAD_MAX_MB", "20"))
+PORTAL_ROSTER_MAX_ROWS = int(os.environ.get("PORTAL_ROSTER_MAX_ROWS", "100000"))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000  # an attendance sheet or roster preview posts many fields
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -160,9 +168,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 REDIS_URL = os.environ.get("REDIS_URL") or (
-    os.environ["CELERY_BROKER_URL"]
-    if os.environ.get("CELERY_BROKER_URL", "").startswith("redis")
-    else ""
+    os.environ["CELERY_BROKER_URL"] if os.environ.get("CELERY_BROKER_URL", "").startswith("redis") else ""
 )
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -194,7 +200,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PORTAL_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "weasyprint.progress": {"level": "WARNING"},  # else one INFO line per PDF rendering step
+    },
 }
 
 # Activation links for members' accounts.

@@ -31,7 +31,9 @@ database). With a broker and SQLite's in-memory test database the fixture fails 
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -60,7 +62,7 @@ class CeleryWorker:
     log_path: str = ""
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
-    def wait_for(self, condition: Callable[[], T], timeout: float = 30.0, interval: float = 0.05) -> T:
+    def wait_for(self, condition: Callable[[], T | None], timeout: float = 30.0, interval: float = 0.05) -> T:
         """Poll ``condition`` until it returns something truthy and return that; fail after ``timeout`` seconds.
 
         ``condition`` runs in the test process (usually a query); each poll sees newly committed rows
@@ -108,6 +110,14 @@ def database_url(db: dict[str, Any]) -> str:
     pytest.fail(f"celery_worker does not know how to pass a {engine} database to the worker.")
 
 
+def _die_with_parent() -> None:
+    """In the worker process before exec: get SIGTERM if pytest dies without tearing down (Linux)."""
+    try:
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _start_worker(db: dict[str, Any], base_dir: str) -> CeleryWorker:
     from portal.celery import app
 
@@ -123,10 +133,22 @@ def _start_worker(db: dict[str, Any], base_dir: str) -> CeleryWorker:
     app.control.purge()
     log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)  # noqa: SIM115
     command = [
-        sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "--loglevel=warning",
-        f"--hostname={nodename}", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "portal",
+        "worker",
+        "--pool=solo",
+        "--loglevel=warning",
+        f"--hostname={nodename}",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
     ]
-    process = subprocess.Popen(command, cwd=base_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command, cwd=base_dir, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+    )
     worker = CeleryWorker(eager=False, pid=process.pid, nodename=nodename, log_path=log.name, process=process)
     deadline = time.monotonic() + READY_TIMEOUT
     while not app.control.ping(destination=[nodename], timeout=0.5):
