@@ -140,6 +140,28 @@ def _path_lookup(model: type[Model]) -> str:
     return lookup
 
 
+# Rows that concern an audience wider than their own organisation: a campaign organised at the province
+# concerns everyone under its audience. Whoever may VIEW somewhere in an audience subtree, or above it,
+# may VIEW the row (not act on it). model label -> lookup from the row to the audience organisations' path.
+AUDIENCE_LOOKUPS: dict[str, str] = {
+    "campaigns.campaign": "audience__path",
+    "campaigns.studysession": "campaign__audience__path",
+}
+
+
+def _audience_clause(model: type[Model], paths: list[str]) -> Q | None:
+    """Rows whose audience intersects one of the subtrees at ``paths`` (a subquery: no duplicate rows)."""
+    lookup = AUDIENCE_LOOKUPS.get(model._meta.label_lower)
+    if not lookup or not paths:
+        return None
+    from .models import STEP
+
+    ancestors = sorted({path[:i] for path in paths for i in range(STEP, len(path) + 1, STEP)})
+    inside = reduce(operator.or_, [Q(**{f"{lookup}__startswith": path}) for path in paths])
+    matching = model._default_manager.filter(inside | Q(**{f"{lookup}__in": ancestors}))
+    return Q(pk__in=matching.values("pk"))
+
+
 def visible(qs: QuerySet[M], user: Any, action: Action = Action.VIEW) -> QuerySet[M]:
     """The rows of ``qs`` on which ``user`` may perform ``action``."""
     scope = scope_of(user)
@@ -150,6 +172,10 @@ def visible(qs: QuerySet[M], user: Any, action: Action = Action.VIEW) -> QuerySe
         return qs if allowed else qs.none()
     lookup = _path_lookup(qs.model)
     clauses = [Q(**{f"{lookup}__startswith": path}) for path in scope.paths(action)]
+    if action == Action.VIEW:
+        audience = _audience_clause(qs.model, scope.paths(action))
+        if audience is not None:
+            clauses.append(audience)
     self_lookup = getattr(qs.model, "ACCESS_SELF", None)
     if self_lookup and scope.person_id and action in (Action.VIEW, Action.SELF):
         clauses.append(Q(**{self_lookup: scope.person_id}))
@@ -216,7 +242,11 @@ def can_object(user: Any, action: Action, obj: Model) -> bool:
     path = _object_path(obj)
     if path is None:
         return False
-    return can(user, action, Organisation(path=path))
+    if can(user, action, Organisation(path=path)):
+        return True
+    if action == Action.VIEW and type(obj)._meta.label_lower in AUDIENCE_LOOKUPS:  # one query
+        return visible(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
+    return False
 
 
 def get_object_or_404(qs: QuerySet[M], user: Any, action: Action = Action.VIEW, **lookup: Any) -> M:

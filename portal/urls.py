@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from organisations import activation_views
+
 from . import views
 
 urlpatterns = [
@@ -13,5 +15,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("people/", include("organisations.urls")),
+    path("campaigns/", include("campaigns.urls")),
+    path("activate/<str:token>/", activation_views.activate, name="activate"),
     path("admin/", admin.site.urls),
 ]

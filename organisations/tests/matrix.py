@@ -9,7 +9,13 @@ from django.urls import reverse
 
 from organisations.models import AuditEntry, Organisation, Person, RoleGrant
 from portal.testing.matrix import (
-    ADMIN_DENIED, ADMIN_LIST, ADMIN_OBJECT, LOGGED_IN, REDIRECT, Case, admin_cases, table,
+    ADMIN_DENIED,
+    ADMIN_OBJECT,
+    REDIRECT,
+    VIEW,
+    Case,
+    admin_cases,
+    table,
 )
 
 ONLY = ("-",)
@@ -50,6 +56,13 @@ def users(cast: Any) -> dict[str, Any]:
     return {"own": cast.member_a, "sibling": cast.secretary_a, "outside": cast.member_b}
 
 
+# The people pages (organisations/views.py).
+PEOPLE_LIST = table(anonymous=REDIRECT, outsider=403, member_a=REDIRECT, secretary_a=200, officer_a=200, staff=200,
+                    superuser=200)
+# An organisation's people: members have no organisation page, only their own record.
+ORG_PEOPLE = table(anonymous=REDIRECT, outsider=404, member_a=404, secretary_a=(200, 404, 404),
+                   officer_a=(200, 200, 404), staff=200, superuser=200)
+
 # Organisations in the admin: officers may view their committee's rows; secretaries and members have no admin.
 ORG_ADMIN_OBJECT = ADMIN_OBJECT
 # The audit trail is read-only: its change page shows the entry to those who may read it.
@@ -67,7 +80,12 @@ USER_OBJECT_SUPER = table(anonymous=REDIRECT, outsider=403, member_a=403, secret
 def cases() -> list[Case]:
     User = get_user_model()
     result = [
-        Case("organisations:person_list", lambda c, t: reverse("organisations:person_list"), LOGGED_IN, targets=ONLY),
+        Case("organisations:person_list", lambda c, t: reverse("organisations:person_list"), PEOPLE_LIST, targets=ONLY,
+             note="a member is sent to their own record; an account with neither role nor record gets 403"),
+        Case("organisations:person_detail",
+             lambda c, t: reverse("organisations:person_detail", args=[people(c)[t].pk]), VIEW),
+        Case("organisations:organisation_people",
+             lambda c, t: reverse("organisations:organisation_people", args=[cells(c)[t].pk]), ORG_PEOPLE),
     ]
     result += admin_cases(Organisation, cells)
     result += admin_cases(Person, people)
