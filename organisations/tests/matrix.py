@@ -7,10 +7,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from organisations.models import AuditEntry, Organisation, Person, RoleGrant
+from organisations.models import AuditEntry, Organisation, Person, RoleGrant, RosterImport
 from portal.testing.matrix import (
     ADMIN_DENIED,
     ADMIN_OBJECT,
+    MANAGERS,
+    OFFICER_ACTION,
     REDIRECT,
     VIEW,
     Case,
@@ -96,4 +98,58 @@ def cases() -> list[Case]:
     result.append(Case("admin:auth_user_password_change",
                        lambda c, t: reverse("admin:auth_user_password_change", args=[users(c)[t].pk]),
                        USER_SUPER))
+    result += roster_cases() + activation_cases()
     return result
+
+
+def roster_imports(cast: Any) -> dict[str, RosterImport]:
+    return {
+        key: RosterImport.objects.filter(organisation=org).first()
+        or RosterImport.objects.create(created_by=cast.staff, organisation=org, filename=f"{key}.xlsx",
+                                       file_sha256="0" * 64)
+        for key, org in cells(cast).items()
+    }
+
+
+POST_ONLY = table(anonymous=REDIRECT, outsider=405, member_a=405, secretary_a=405, officer_a=405, staff=405,
+                  superuser=405)
+
+
+def roster_cases() -> list[Case]:
+    def page(name: str) -> Any:
+        return lambda c, t: reverse(f"organisations:{name}")
+
+    def of_import(name: str) -> Any:
+        return lambda c, t: reverse(f"organisations:{name}", args=[roster_imports(c)[t].pk])
+
+    return [
+        Case("organisations:roster_upload", page("roster_upload"), MANAGERS, targets=ONLY),
+        Case("organisations:roster_template_xlsx", page("roster_template_xlsx"), MANAGERS, targets=ONLY),
+        Case("organisations:roster_template_csv", page("roster_template_csv"), MANAGERS, targets=ONLY),
+        Case("organisations:roster_preview", of_import("roster_preview"), OFFICER_ACTION),
+        Case("organisations:roster_errors", of_import("roster_errors"), OFFICER_ACTION),
+        Case("organisations:roster_confirm", of_import("roster_confirm"), POST_ONLY, note="a POST"),
+        Case("organisations:roster_cancel", of_import("roster_cancel"), POST_ONLY, note="a POST"),
+    ]
+
+
+def _someone_to_activate(cast: Any) -> None:
+    from organisations.tests.factories import PersonFactory
+
+    PersonFactory(full_name="Đỗ Thị Hằng", organisation=cast.cell_a)
+
+
+ACTIVATION_SHEET = table(anonymous=REDIRECT, outsider=404, member_a=404, secretary_a=(403, 404, 404),
+                         officer_a=(200, 200, 404), staff=200, superuser=200)
+
+
+def activation_cases() -> list[Case]:
+    return [
+        Case("organisations:activation_index", lambda c, t: reverse("organisations:activation_index"), MANAGERS,
+             targets=ONLY),
+        Case("organisations:activation_cell",
+             lambda c, t: reverse("organisations:activation_cell", args=[cells(c)[t].pk]), OFFICER_ACTION),
+        Case("organisations:activation_sheet",
+             lambda c, t: reverse("organisations:activation_sheet", args=[cells(c)[t].pk]),
+             ACTIVATION_SHEET, method="post", setup=_someone_to_activate),
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from portal.testing.matrix import ADMIN_LIST, LOGGED_IN, PUBLIC, REDIRECT, Case, table
+from portal.testing.matrix import ACTORS, ADMIN_LIST, LOGGED_IN, PUBLIC, REDIRECT, Case, table
 
 ONLY = ("-",)
 
@@ -23,6 +23,8 @@ def cases() -> list[Case]:
                         staff=REDIRECT, superuser=REDIRECT)
     return [
         Case("home", url("home"), LOGGED_IN, targets=ONLY),
+        Case("activate", lambda c, t: reverse("activate", args=["x" * 43]), table(**{a: 410 for a in ACTORS}),
+             targets=ONLY, note="an unknown code; real codes are tested in organisations/tests/test_activation.py"),
         Case("login", url("login"), login_page, targets=ONLY),
         Case("logout", url("logout"), get_not_allowed, targets=ONLY, note="logging out is a POST"),
         Case("password_change", url("password_change"), LOGGED_IN, targets=ONLY),
