@@ -49,7 +49,8 @@ def test_each_demo_role_logs_in_on_a_phone_and_sees_its_home(username, demo_prov
     context.close()
 
 
-def test_wrong_password_is_explained_in_vietnamese(demo_province, live_server, page: Page):
+def test_wrong_password_is_explained_in_vietnamese(demo_province, live_server, browser):
+    page = browser.new_context(viewport=PHONE, locale="vi-VN").new_page()
     page.goto(f"{live_server.url}/login/")
     page.get_by_label(re.compile("Tên đăng nhập", re.I)).fill("demo_member")
     page.get_by_label(re.compile("Mật khẩu", re.I)).fill("wrong")
