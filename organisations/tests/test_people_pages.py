@@ -161,11 +161,6 @@ def test_family_and_middle_names_break_ties_between_equal_given_names(cast):
     assert ordered == ["Bùi An", "Đặng Thị An", "Nguyễn Văn An", "Trần Văn An"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="portal.lib.text.name_sort_key compares tones only after the family names, so a given name's "
-    "tone does not group 'Dung' before 'Dũng'; fix proposed to the lead (needs a re-key of Person.sort_key).",
-)
 def test_given_names_differing_only_by_tone_form_separate_groups(cast):
     org = make_org("Chi bộ thử nghiệm", Organisation.Kind.CELL, cast.grassroots_b)
     for name in ["Bùi Văn Dũng", "Vũ Thị Dung"]:

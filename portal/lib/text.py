@@ -1,6 +1,7 @@
 """Vietnamese text helpers: diacritic folding for search and a collation key for sorting names."""
 
 import unicodedata
+from functools import lru_cache
 
 _FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "d"})
 
@@ -26,6 +27,7 @@ _TONE_RANK = {"\u0300": "1", "\u0309": "2", "\u0303": "3", "\u0301": "4", "\u032
 _MODIFIERS = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: part of the letter
 
 
+@lru_cache(maxsize=65536)
 def _word_keys(word: str) -> tuple[str, str]:
     primary: list[str] = []
     tones: list[str] = []
@@ -54,6 +56,8 @@ def name_sort_key(full_name: str) -> str:
         return ""
     ordered = [words[-1], *words[:-1]]
     keys = [_word_keys(w) for w in ordered]
-    primary = "00".join(k[0] for k in keys)
-    tones = "".join(k[1] for k in keys)
-    return (primary + "00" + "00" + tones)[:250]
+    # The given name decides first (letters, then tones: "Anh" < "Ánh" < "Bình"); then the rest.
+    given_primary, given_tones = keys[0]
+    rest_primary = "00".join(k[0] for k in keys[1:])
+    rest_tones = "".join(k[1] for k in keys[1:])
+    return (given_primary + "0000" + given_tones + "9" + rest_primary + "0000" + rest_tones)[:250]
