@@ -164,8 +164,8 @@ def test_every_change_is_audited_with_who_and_from_what_to_what(cast, login, ses
     assert [(e.actor, e.action, e.organisation) for e in entries] == [
         (cast.secretary_a, "attendance_sheet", cast.cell_a)
     ] * 2
-    assert entries[0].changes == {"status": [None, "Absent"], "reason": [None, "On duty"]}
-    assert entries[1].changes == {"status": ["Absent", "Present"], "reason": ["On duty", None]}
+    assert entries[0].changes == {"status": [None, "Vắng"], "reason": [None, "Công tác"]}
+    assert entries[1].changes == {"status": ["Vắng", "Có mặt"], "reason": ["Công tác", None]}
     # The second save changed only An: Bình's row was not rewritten.
     assert AuditEntry.objects.filter(action="attendance_sheet").count() == 3
     saves = AuditEntry.objects.filter(action="attendance_sheet_save").order_by("id")
@@ -200,7 +200,7 @@ def test_second_save_from_the_same_base_version_is_refused_and_overwrites_nothin
     assert (stored(session), AuditEntry.objects.count()) == before
     assert AttendanceSheet.objects.get(session=session, cell=cast.cell_a).version == 1
     assert checked(second, cast.person_a) == ABSENT and '<option value="sick" selected>' in page
-    assert "You had entered: Absent (Private matters)" in page
+    assert "You had entered: Vắng (Việc riêng)" in page
     assert 'name="version" value="1"' in page  # saving again from here is based on the current version
 
 

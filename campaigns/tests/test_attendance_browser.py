@@ -34,7 +34,7 @@ def test_secretary_records_the_sheet_of_their_cell_on_a_phone(cast, live_server,
     row = page.locator(f"#p{cast.person_a.pk}")
     reason = row.locator(f"select[name=reason-{cast.person_a.pk}]")
     expect(reason).to_be_hidden()  # shown only once "absent" is chosen
-    row.locator("label", has_text="Absent").click()
+    row.locator("label", has_text="Vắng").click()
     expect(reason).to_be_visible()
     expect(page.locator("[data-count=absent]")).to_have_text("1")  # the bottom bar counts as you go
     expect(page.locator("[data-count=present]")).to_have_text("1")

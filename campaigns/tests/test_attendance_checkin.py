@@ -137,7 +137,7 @@ def test_scan_turns_an_absence_entered_earlier_into_presence_with_an_audit_entry
     row = Attendance.objects.get(session=session, person=cast.person_a)
     assert (row.status, row.reason, row.source) == ("present", "", "qr")
     entry = AuditEntry.objects.get(action="attendance_checkin")
-    assert entry.changes["status"] == ["Absent", "Present"] and entry.actor == cast.member_a
+    assert entry.changes["status"] == ["Vắng", "Có mặt"] and entry.actor == cast.member_a
 
 
 def test_service_marks_the_home_connection_point_of_a_hybrid_session(cast, campaign):
