@@ -84,6 +84,10 @@ class Campaign(models.Model):
         _("late submissions accepted until"), null=True, blank=True,
     )
     essay_min_words = models.PositiveIntegerField(_("minimum essay length (words)"), default=0)
+    essay_outline = models.TextField(
+        _("official outline"), blank=True,
+        help_text=_("The official outline (đề cương) text; essays copying it closely are shown to graders."),
+    )
     target_rate = models.DecimalField(
         _("target participation rate (%)"), max_digits=5, decimal_places=2, default=Decimal("90.00"),
         validators=[MinValueValidator(0), MaxValueValidator(100)],

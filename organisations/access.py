@@ -11,7 +11,9 @@ Contract:
 
 A model takes part by declaring ``ACCESS_PATH``, the lookup from it to its organisation's
 ``path`` (e.g. ``"organisation__path"``), and optionally ``ACCESS_SELF``, the lookup from it
-to the owning Person's id (e.g. ``"pk"`` on Person, ``"person_id"`` on an essay).
+to the owning Person's id (e.g. ``"pk"`` on Person, ``"person_id"`` on an essay), and optionally
+``ACCESS_OWN_ORGANISATION``, the lookup to the owner's organisation id: GRADE is never allowed on the rows
+of the grader's own organisation (nobody grades the essays of their own cell).
 A model with ``ACCESS_PATH = None`` holds shared reference rows (e.g. the national documents
 studied): every logged-in user may view them; other actions need the right anywhere.
 """
@@ -85,6 +87,8 @@ class Scope:
     superuser: bool
     grants: tuple[Grant, ...]
     person_id: int | None
+    person_org_id: int | None = None
+    person_org_path: str | None = None
 
     def allows(self, grant: Grant, action: Action) -> bool:
         if action == Action.GRADE:
@@ -121,8 +125,12 @@ def scope_of(user: Any) -> Scope:
             user=user, organisation__is_active=True
         ).values_list("role", "organisation__path", "can_grade")
     )
-    person_id = Person.objects.filter(user=user).values_list("pk", flat=True).first()
-    scope = Scope(superuser=user.is_superuser, grants=grants, person_id=person_id)
+    person = Person.objects.filter(user=user).values_list("pk", "organisation_id", "organisation__path").first()
+    person_id, org_id, org_path = person or (None, None, None)
+    scope = Scope(
+        superuser=user.is_superuser, grants=grants, person_id=person_id, person_org_id=org_id,
+        person_org_path=org_path,
+    )
     user._portal_scope = scope
     return scope
 
@@ -173,7 +181,9 @@ def visible(qs: QuerySet[M], user: Any, action: Action = Action.VIEW) -> QuerySe
     lookup = _path_lookup(qs.model)
     clauses = [Q(**{f"{lookup}__startswith": path}) for path in scope.paths(action)]
     if action == Action.VIEW:
-        audience = _audience_clause(qs.model, scope.paths(action))
+        # A participant sees the campaigns (and their sessions) whose audience covers their organisation.
+        audience_paths = scope.paths(action) + ([scope.person_org_path] if scope.person_org_path else [])
+        audience = _audience_clause(qs.model, audience_paths)
         if audience is not None:
             clauses.append(audience)
     self_lookup = getattr(qs.model, "ACCESS_SELF", None)
@@ -181,7 +191,11 @@ def visible(qs: QuerySet[M], user: Any, action: Action = Action.VIEW) -> QuerySe
         clauses.append(Q(**{self_lookup: scope.person_id}))
     if not clauses:
         return qs.none()
-    return qs.filter(reduce(operator.or_, clauses))
+    qs = qs.filter(reduce(operator.or_, clauses))
+    own_org = getattr(qs.model, "ACCESS_OWN_ORGANISATION", None)
+    if action == Action.GRADE and own_org and scope.person_org_id is not None:
+        qs = qs.exclude(**{own_org: scope.person_org_id})  # nobody grades their own cell's essays
+    return qs
 
 
 def can(user: Any, action: Action, org: Organisation | None = None) -> bool:
@@ -227,6 +241,16 @@ def _object_person_id(obj: Model) -> Any:
     return value
 
 
+def _grades_own_organisation(scope: Scope, obj: Model) -> bool:
+    lookup = getattr(type(obj), "ACCESS_OWN_ORGANISATION", None)
+    if not lookup or scope.person_org_id is None:
+        return False
+    value: Any = obj
+    for part in lookup.split("__"):
+        value = getattr(value, part, None)
+    return value == scope.person_org_id
+
+
 def can_object(user: Any, action: Action, obj: Model) -> bool:
     """May ``user`` perform ``action`` on this row (its organisation, or as its owner)?"""
     scope = scope_of(user)
@@ -242,11 +266,22 @@ def can_object(user: Any, action: Action, obj: Model) -> bool:
     path = _object_path(obj)
     if path is None:
         return False
+    if action == Action.GRADE and _grades_own_organisation(scope, obj):
+        return False
     if can(user, action, Organisation(path=path)):
         return True
     if action == Action.VIEW and type(obj)._meta.label_lower in AUDIENCE_LOOKUPS:  # one query
         return visible(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
     return False
+
+
+def can_read_private(user: Any, obj: Model) -> bool:
+    """Private content of a row (an essay's text and file): its owner, or whoever may GRADE it.
+
+    Seeing that an essay exists and its status (VIEW) is wider: secretaries and officers see the state
+    of their people; only the author and the graders read what was written.
+    """
+    return can_object(user, Action.SELF, obj) or can_object(user, Action.GRADE, obj)
 
 
 def get_object_or_404(qs: QuerySet[M], user: Any, action: Action = Action.VIEW, **lookup: Any) -> M:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("people/", include("organisations.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("essays/", include("essays.urls")),
     path("activate/<str:token>/", activation_views.activate, name="activate"),
     path("admin/", admin.site.urls),
 ]

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "portal",
     "organisations",
     "campaigns",
+    "essays",
 ]
 
 MIDDLEWARE = [

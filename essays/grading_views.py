@@ -1,0 +1,1 @@
+"""grading_views of the essays app."""

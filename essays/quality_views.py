@@ -1,0 +1,1 @@
+"""quality_views of the essays app."""

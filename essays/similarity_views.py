@@ -1,0 +1,1 @@
+"""similarity_views of the essays app."""
