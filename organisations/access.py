@@ -154,6 +154,7 @@ def _path_lookup(model: type[Model]) -> str:
 AUDIENCE_LOOKUPS: dict[str, str] = {
     "campaigns.campaign": "audience__path",
     "campaigns.studysession": "campaign__audience__path",
+    "materials.material": "campaign__audience__path",
 }
 
 

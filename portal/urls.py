@@ -17,6 +17,8 @@ urlpatterns = [
     path("people/", include("organisations.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("essays/", include("essays.urls")),
+    path("materials/", include("materials.urls")),
+    path("q/", include("materials.public_urls")),
     path("activate/<str:token>/", activation_views.activate, name="activate"),
     path("admin/", admin.site.urls),
 ]

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "organisations",
     "campaigns",
     "essays",
+    "materials",
 ]
 
 MIDDLEWARE = [
