@@ -23,6 +23,17 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's live_
 pytest_plugins = ["portal.testing.celery_worker"]  # the celery_worker fixture (real worker when a broker is set)
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """Each test starts in the default language (vi): a request with another Accept-Language leaves it
+    active in the thread, which would make the next test's direct service calls answer in English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
 @dataclass
 class Cast:
     province: Any

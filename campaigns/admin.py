@@ -6,7 +6,7 @@ organisations.access, MANAGE_CAMPAIGNS to write); every write goes through campa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from organisations import access
 from organisations.admin import ScopedModelAdmin
@@ -134,6 +134,10 @@ class CampaignAdmin(ScopedModelAdmin):
     autocomplete_fields = ["organisation", "documents", "audience"]
     readonly_fields = ["status", "parent"]
     inlines = [PlanInline, SessionInline]
+    # Inlines other apps add to a provincial campaign's page once saved (essays: the grading scale and
+    # criteria), each with the function that writes its validated formset through that app's services:
+    # ``save(actor=, campaign=, formset=)``, inside the admin's transaction. Registered with ``attach``.
+    attached: ClassVar[list[tuple[type[admin.options.InlineModelAdmin], Any]]] = []
     actions = ["open_selected", "close_selected", "reopen_selected", "cascade_selected"]
     fieldsets = [
         (None, {"fields": ["title", "organisation", "parent", "status", "documents"]}),
@@ -154,7 +158,7 @@ class CampaignAdmin(ScopedModelAdmin):
 
     @admin.display(description=gettext_lazy("portal"))
     def portal_link(self, obj: Campaign) -> str:
-        return format_html('<a href="{}">{}</a>', reverse("campaigns:detail", args=[obj.pk]), _("Open"))
+        return format_html('<a href="{}">{}</a>', reverse("campaigns:detail", args=[obj.pk]), pgettext("link", "Open"))
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
         if obj is not None and obj.parent_id:  # a plan adapts only its own dates
@@ -192,7 +196,22 @@ class CampaignAdmin(ScopedModelAdmin):
             )
             obj.pk = saved.pk
 
+    @classmethod
+    def attach(cls, inline: type[admin.options.InlineModelAdmin], save: Any) -> None:
+        """Add another app's inline to provincial campaigns' pages (see ``attached``)."""
+        if all(existing is not inline for existing, _save in cls.attached):
+            cls.attached.append((inline, save))
+
+    def get_inlines(self, request, obj):  # type: ignore[no-untyped-def]
+        if obj is None or obj.parent_id:
+            return self.inlines
+        return [*self.inlines, *(inline for inline, _save in self.attached)]
+
     def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        savers = {inline.model: save for inline, save in self.attached}
+        for formset in formsets:
+            if formset.model in savers:
+                savers[formset.model](actor=request.user, campaign=form.instance, formset=formset)
         _skip_formset_saves(formsets)  # documents and audience were set by the service
 
     def _each(self, request: HttpRequest, queryset: QuerySet[Campaign], service: Any, done: str) -> None:

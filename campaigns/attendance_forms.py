@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from campaigns.attendance import Entry
 from campaigns.models import Attendance, ConnectionPoint, StudySession
+from portal.lib.forms import search_field
 
 Status = Attendance.Status
 
@@ -94,18 +95,7 @@ class _Duplicate(Exception):
 
 
 class CellSearchForm(forms.Form):
-    q = forms.CharField(
-        label=gettext_lazy("Search"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(
-            attrs={
-                "type": "search",
-                "autocomplete": "off",
-                "placeholder": gettext_lazy("Cell name, with or without diacritics"),
-            }
-        ),
-    )
+    q = search_field(gettext_lazy("Cell name, with or without diacritics"))
 
 
 def default_min_minutes(session: StudySession) -> int:

@@ -6,6 +6,7 @@ Thin adapters over campaigns.attendance; who may do what is asked of organisatio
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.contrib import messages
@@ -120,25 +121,16 @@ def attendance_session(request: HttpRequest, session_id: int) -> HttpResponse:
 # --- The sheet -------------------------------------------------------------------------------------
 
 
-def _sheet_cell(request: HttpRequest, cell_id: int) -> Organisation:
-    return access.get_object_or_404(
+def _sheet_target(request: HttpRequest, session_id: int, cell_id: int) -> tuple[Organisation, StudySession | None]:
+    """The cell whose sheet is asked for (404/403 unless the user may record it), and the session if it
+    expects the cell's people (None: answer with _not_for_cell)."""
+    cell = access.get_object_or_404(
         Organisation.objects.filter(kind__in=attendance.SHEET_KINDS).select_related("parent"),
         request.user,
         A.ATTEND,
         pk=cell_id,
     )
-
-
-def _sheet_session(request: HttpRequest, session_id: int, cell: Organisation) -> StudySession:
-    session = attendance.sheet_session_get(session_id=session_id, cell=cell)
-    if session is None:
-        raise _NotForCell(cell)
-    return session
-
-
-class _NotForCell(Exception):
-    def __init__(self, cell: Organisation) -> None:
-        self.cell = cell
+    return cell, attendance.sheet_session_get(session_id=session_id, cell=cell)
 
 
 def _not_for_cell(request: HttpRequest, cell: Organisation) -> HttpResponse:
@@ -197,14 +189,20 @@ def _render_sheet(
     session: StudySession,
     cell: Organisation,
     points: list[ConnectionPoint],
-    rows: list[attendance.SheetRow],
-    version: int,
     form: SheetForm | None = None,
     conflict: bool = False,
     row_errors: dict[int, str] | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
+    """The sheet with the stored values, or with what ``form`` posted (not after a ``conflict``).
+
+    A save from the page is based on the version of what it shows: the posted values' version, or the
+    stored sheet's.
+    """
+    rows = attendance.sheet_rows(session=session, cell=cell)
+    stored_version = session.sheet_version or 0  # type: ignore[attr-defined]
+    version = form.version if form is not None and not conflict else stored_version
     labels = {p.pk: str(p.host) for p in points}
     default = attendance.home_point(points, cell.path)
     counts = {s: 0 for s in Status.values}
@@ -281,32 +279,17 @@ def _render_sheet(
 @require_http_methods(["GET", "POST"])
 def attendance_sheet(request: HttpRequest, session_id: int, cell_id: int) -> HttpResponse:
     """/campaigns/attendance/<session>/<cell>/: the cell's sheet; POST saves the whole sheet at once."""
-    cell = _sheet_cell(request, cell_id)
-    try:
-        session = _sheet_session(request, session_id, cell)
-    except _NotForCell:
+    cell, session = _sheet_target(request, session_id, cell_id)
+    if session is None:
         return _not_for_cell(request, cell)
     points = attendance.session_points(session) if session.has_points else []  # type: ignore[attr-defined]
-    stored_version = session.sheet_version or 0  # type: ignore[attr-defined]
+    sheet = functools.partial(_render_sheet, request, cell=cell, points=points)
     if request.method != "POST":
-        rows = attendance.sheet_rows(session=session, cell=cell)
-        return _render_sheet(request, session=session, cell=cell, points=points, rows=rows, version=stored_version)
+        return sheet(session=session)
 
     form = SheetForm(request.POST, points=points)
     if not form.is_valid():
-        rows = attendance.sheet_rows(session=session, cell=cell)
-        return _render_sheet(
-            request,
-            session=session,
-            cell=cell,
-            points=points,
-            rows=rows,
-            version=form.version,
-            form=form,
-            row_errors=form.row_errors,
-            error=" ".join(form.errors),
-            status=400,
-        )
+        return sheet(session=session, form=form, row_errors=form.row_errors, error=" ".join(form.errors), status=400)
     try:
         result = attendance.attendance_sheet_save(
             actor=request.user,
@@ -316,47 +299,13 @@ def attendance_sheet(request: HttpRequest, session_id: int, cell_id: int) -> Htt
             entries=form.entries,
             points=points,
         )
-    except attendance.SheetConflict as conflict:
+    except attendance.SheetConflict as conflict:  # shown again with the values stored meanwhile
         fresh = attendance.sheet_session_get(session_id=session.pk, cell=cell) or session
-        rows = attendance.sheet_rows(session=session, cell=cell)
-        return _render_sheet(
-            request,
-            session=fresh,
-            cell=cell,
-            points=points,
-            rows=rows,
-            version=fresh.sheet_version or 0,
-            form=form,
-            conflict=True,  # type: ignore[attr-defined]
-            error=conflict.message,
-            status=409,
-        )
+        return sheet(session=fresh, form=form, conflict=True, error=conflict.message, status=409)
     except attendance.SheetRejected as rejected:
-        rows = attendance.sheet_rows(session=session, cell=cell)
-        return _render_sheet(
-            request,
-            session=session,
-            cell=cell,
-            points=points,
-            rows=rows,
-            version=form.version,
-            form=form,
-            row_errors=rejected.row_errors,
-            error=rejected.message,
-            status=400,
-        )
-    except DomainError as refused:  # the campaign is not open
-        rows = attendance.sheet_rows(session=session, cell=cell)
-        return _render_sheet(
-            request,
-            session=session,
-            cell=cell,
-            points=points,
-            rows=rows,
-            version=stored_version,
-            error=refused.message,
-            status=409,
-        )
+        return sheet(session=session, form=form, row_errors=rejected.row_errors, error=rejected.message, status=400)
+    except DomainError as refused:  # the campaign is not open: the stored sheet, read-only
+        return sheet(session=session, error=refused.message, status=409)
     if result.repeated:
         messages.info(request, _("This sheet was already saved with exactly these values; nothing changed."))
     else:
@@ -376,10 +325,8 @@ def attendance_sheet(request: HttpRequest, session_id: int, cell_id: int) -> Htt
 @require_GET
 def attendance_signin(request: HttpRequest, session_id: int, cell_id: int) -> HttpResponse:
     """/campaigns/attendance/<session>/<cell>/signin.pdf: the printable sign-in sheet (A4, Vietnamese)."""
-    cell = _sheet_cell(request, cell_id)
-    try:
-        session = _sheet_session(request, session_id, cell)
-    except _NotForCell:
+    cell, session = _sheet_target(request, session_id, cell_id)
+    if session is None:
         return _not_for_cell(request, cell)
     rows = attendance.sheet_rows(session=session, cell=cell)
     documents = list(session.campaign.documents.order_by("issued_on", "number_symbol"))
@@ -409,10 +356,15 @@ def attendance_signin(request: HttpRequest, session_id: int, cell_id: int) -> Ht
 # --- QR check-in -----------------------------------------------------------------------------------
 
 
-def _screen_session(request: HttpRequest, session_id: int) -> StudySession:
-    return access.get_object_or_404(
+def _screen(request: HttpRequest, session_id: int) -> tuple[StudySession, int, int]:
+    """The session of a check-in screen (its check-in secret made on first use), the current code's window
+    and the seconds that window has left."""
+    session = access.get_object_or_404(
         StudySession.objects.select_related("campaign", "organisation"), request.user, A.ATTEND, pk=session_id
     )
+    attendance.checkin_secret_ensure(session=session)
+    now = timezone.now()
+    return session, attendance.checkin_window(now), attendance.checkin_seconds_left(now)
 
 
 def _checkin_url(request: HttpRequest, session: StudySession, window: int) -> str:
@@ -429,10 +381,7 @@ def _qr_payload(request: HttpRequest, session: StudySession, window: int) -> dic
 @require_GET
 def checkin_screen(request: HttpRequest, session_id: int) -> HttpResponse:
     """/campaigns/sessions/<id>/checkin/screen/: the projector page: a rotating QR code and live counts."""
-    session = _screen_session(request, session_id)
-    attendance.checkin_secret_ensure(session=session)
-    now = timezone.now()
-    window = attendance.checkin_window(now)
+    session, window, seconds_left = _screen(request, session_id)
     return render(
         request,
         "campaigns/attendance_checkin_screen.html",
@@ -440,7 +389,7 @@ def checkin_screen(request: HttpRequest, session_id: int) -> HttpResponse:
             "session": session,
             "window": window,
             "qr": _qr_payload(request, session, window),
-            "seconds_left": attendance.checkin_seconds_left(now),
+            "seconds_left": seconds_left,
             "counts": attendance.checkin_counts(session=session),
             "window_seconds": attendance.checkin.WINDOW_SECONDS,
             "open": session.campaign.status == Campaign.Status.OPEN,
@@ -453,13 +402,10 @@ def checkin_screen(request: HttpRequest, session_id: int) -> HttpResponse:
 @require_GET
 def checkin_status(request: HttpRequest, session_id: int) -> JsonResponse:
     """The screen's polling endpoint: the counts, and the QR code when the window has changed."""
-    session = _screen_session(request, session_id)
-    attendance.checkin_secret_ensure(session=session)
-    now = timezone.now()
-    window = attendance.checkin_window(now)
+    session, window, seconds_left = _screen(request, session_id)
     data: dict[str, Any] = {
         "window": window,
-        "seconds_left": attendance.checkin_seconds_left(now),
+        "seconds_left": seconds_left,
         **attendance.checkin_counts(session=session),
     }
     if request.GET.get("window") != str(window):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organisations import access
 from organisations.models import Organisation
+from portal.lib.forms import search_field
 
 from . import services
 from .models import Campaign, ConnectionPoint, Document, Speaker, StudySession
@@ -339,30 +340,12 @@ PointFormSet = inlineformset_factory(
 
 
 class DocumentFilterForm(forms.Form):
-    q = forms.CharField(
-        label=_("Search"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(
-            attrs={
-                "type": "search",
-                "autocomplete": "off",
-                "placeholder": _("Number, title or words (diacritics optional)"),
-            }
-        ),
-    )
+    q = search_field(_("Number, title or words (diacritics optional)"))
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *Document.Kind.choices])
 
 
 class CampaignFilterForm(forms.Form):
-    q = forms.CharField(
-        label=_("Search"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(
-            attrs={"type": "search", "autocomplete": "off", "placeholder": _("Title or document number")}
-        ),
-    )
+    q = search_field(_("Title or document number"))
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All statuses")), *Campaign.Status.choices]
     )

@@ -42,7 +42,7 @@ from decimal import Decimal
 from functools import reduce
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Substr
+from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
 from organisations.models import STEP, Organisation, Person
@@ -112,6 +112,29 @@ def studied_exists(frame: Frame) -> Exists:
 def recorded_exists(frame: Frame) -> Exists:
     """EXISTS(any attendance, whatever its status, of the outer person at a counting session)."""
     return Exists(_counting_attendance(frame).filter(person_id=OuterRef("pk")))
+
+
+def studied_families(person_id: int, root_ids: Iterable[int]) -> set[int]:
+    """Of the provincial (root) campaigns ``root_ids``, those whose family ``person_id`` has studied: ONE query.
+
+    The same definition as ``studied_exists``, for one person across many campaigns (the member's own page).
+    """
+    roots = list(root_ids)
+    if not roots:
+        return set()
+    rows = (
+        Attendance.objects.filter(
+            Q(session__campaign_id__in=roots) | Q(session__campaign__parent_id__in=roots),
+            person_id=person_id,
+            session__kind__in=COUNTING_KINDS,
+            status__in=STUDIED_STATUSES,
+        )
+        .annotate(root=Coalesce("session__campaign__parent_id", "session__campaign_id"))
+        .order_by()
+        .values_list("root", flat=True)
+        .distinct()
+    )
+    return set(rows)
 
 
 def participants(frame: Frame, org: Organisation) -> QuerySet[Person]:

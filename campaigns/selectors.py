@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from organisations import access
-from organisations.models import Organisation
+from organisations.models import Organisation, Person
 from portal.lib.text import fold
 
 from . import participation
-from .models import Campaign, ConnectionPoint, Document, StudySession
+from .attendance.common import audience_covers, home_point, path_prefixes
+from .models import Attendance, Campaign, ConnectionPoint, Document, Speaker, StudySession
 
 A = access.Action
 
@@ -128,3 +131,151 @@ def dashboard_campaigns(*, user: Any) -> list[Campaign]:
     """Open provincial (root) campaigns the user may see, newest first."""
     qs = access.visible(Campaign.objects.filter(status=Campaign.Status.OPEN, parent__isnull=True), user)
     return list(qs.select_related("organisation").order_by("-starts_on", "pk"))
+
+
+# --------------------------------------------------------------------------------------------
+# A member's own study (/campaigns/mine/)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MySession:
+    """A session as one member sees it: where they go, and what was recorded for them."""
+
+    session: StudySession
+    point: ConnectionPoint | None  # their connection point (hosted nearest above them), if the session has one
+    attendance: Attendance | None  # what was recorded for them, if anything
+
+    @property
+    def state(self) -> str:
+        """present / elsewhere / absent (recorded); upcoming / ongoing / not_recorded (nothing recorded)."""
+        if self.attendance is not None:
+            return self.attendance.status
+        now = timezone.now()
+        if self.session.starts_at > now:
+            return "upcoming"
+        return "ongoing" if self.session.ends_at > now else "not_recorded"
+
+
+@dataclass
+class MyCampaign:
+    """One campaign family (the provincial campaign and the member's committee's plan) as a member sees it."""
+
+    campaign: Campaign  # the provincial campaign, or the plan when the provincial one does not concern them
+    plan: Campaign | None  # their committee's plan under it, if any
+    sessions: list[MySession]  # main sessions, and any session where something was recorded for them
+    makeups: list[MySession]  # make-up sessions still to come that they may attend (shown while not studied)
+    studied: bool  # by the participation definition (campaigns/participation.py)
+    excused: bool  # excused from Party activities: out of the figures, nothing is asked of them
+
+    @property
+    def anchor(self) -> str:
+        return f"campaign-{self.campaign.pk}"
+
+    @property
+    def outlook(self) -> str:
+        """What a member who has not studied should do next: upcoming (attend your session), pending (nothing
+        entered for you yet), makeup (attend a make-up session), missed (nothing left to attend), none (no
+        session yet). Once anything was recorded for them, sessions without a record were simply not theirs."""
+        states = {item.state for item in self.sessions}
+        if states & {"upcoming", "ongoing"}:
+            return "upcoming"
+        if "not_recorded" in states and not any(item.attendance for item in self.sessions):
+            return "pending"
+        if self.makeups:
+            return "makeup"
+        return "missed" if self.sessions else "none"
+
+
+_KIND_FIELDS = {
+    Person.Kind.OFFICIAL: "include_official",
+    Person.Kind.PROBATIONARY: "include_probationary",
+    Person.Kind.NON_PARTY: "include_non_party",
+}
+
+
+def my_study(*, user: Any) -> tuple[Person, list[MyCampaign]] | None:
+    """The user's own study: each campaign whose audience covers them, for their kind of person, newest first
+    (drafts never), with the sessions relevant to them and what was recorded for them. None for an account
+    that is not a participant.
+
+    Relevant sessions (of the campaign's family, of open or closed campaigns): organised at the member's
+    organisation or an ancestor, or with a connection point hosted there, or where something was recorded
+    for them. Main sessions are listed always, make-up ones while the member has not studied (those to come)
+    or when recorded, re-study ones only when recorded. 8 queries (and the scope), whatever the number of
+    campaigns or sessions.
+    """
+    scope = access.scope_of(user)
+    if scope.person_id is None:
+        return None
+    person = access.visible(Person.objects.select_related("organisation"), user).filter(pk=scope.person_id).first()
+    if person is None:
+        return None
+    prefixes = path_prefixes(person.organisation.path)
+    campaigns: list[Campaign] = []
+    if person.status in (Person.Status.ACTIVE, Person.Status.EXCUSED) and person.kind in _KIND_FIELDS:
+        covering = Campaign.audience.through.objects.filter(organisation__path__in=prefixes).values("campaign_id")
+        campaigns = list(
+            access.visible(Campaign.objects.exclude(status=Campaign.Status.DRAFT), user)
+            .filter(pk__in=covering, **{_KIND_FIELDS[person.kind]: True})
+            .select_related("organisation")
+            .prefetch_related("documents")
+        )
+    if not campaigns:
+        return person, []
+    # One card per family: the provincial campaign, with the member's committee plan beside it.
+    families: dict[int, dict[str, Campaign]] = {}
+    for campaign in campaigns:
+        role = "plan" if campaign.parent_id else "root"
+        families.setdefault(campaign.parent_id or campaign.pk, {})[role] = campaign
+    root_ids = list(families)
+    family = Q(campaign_id__in=root_ids) | Q(campaign__parent_id__in=root_ids)
+    mine = Attendance.objects.filter(person_id=person.pk)
+    sessions = list(
+        access.visible(StudySession.objects.filter(family), user)
+        .exclude(campaign__status=Campaign.Status.DRAFT)
+        .filter(audience_covers(person.organisation.path))
+        .filter(
+            Q(organisation__path__in=prefixes)
+            | Q(pk__in=ConnectionPoint.objects.filter(host__path__in=prefixes).values("session_id"))
+            | Q(pk__in=mine.values("session_id"))
+        )
+        .select_related("organisation", "campaign")
+        .prefetch_related(
+            Prefetch("speakers", queryset=Speaker.objects.order_by("pk")),
+            Prefetch(
+                "points",
+                queryset=ConnectionPoint.objects.filter(host__path__in=prefixes).select_related("host"),
+                to_attr="near_points",
+            ),
+        )
+        .order_by("starts_at", "pk")
+    )
+    recorded = {
+        a.session_id: a
+        for a in access.visible(mine.filter(session__in=[s.pk for s in sessions]), user).select_related("point__host")
+    }
+    studied = participation.studied_families(person.pk, root_ids)
+    now = timezone.now()
+    out: list[MyCampaign] = []
+    for root_id, members in families.items():
+        card = MyCampaign(
+            campaign=members.get("root") or members["plan"],
+            plan=members.get("plan") if "root" in members else None,
+            sessions=[],
+            makeups=[],
+            studied=root_id in studied,
+            excused=person.status == Person.Status.EXCUSED,
+        )
+        for session in sessions:
+            if (session.campaign.parent_id or session.campaign_id) != root_id:
+                continue
+            attendance = recorded.get(session.pk)
+            item = MySession(session, home_point(session.near_points, person.organisation.path), attendance)
+            if attendance is not None or session.kind == StudySession.Kind.MAIN:
+                card.sessions.append(item)
+            elif session.kind == StudySession.Kind.MAKEUP and session.ends_at > now:
+                card.makeups.append(item)
+        out.append(card)
+    out.sort(key=lambda c: (c.campaign.starts_on, c.campaign.pk), reverse=True)
+    return person, out

@@ -10,6 +10,7 @@ urlpatterns: list = [
     path("new/", views.campaign_create, name="create"),
     path("documents/", views.document_list, name="documents"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("mine/", views.my_study, name="mine"),
     path("<int:pk>/", views.campaign_detail, name="detail"),
     path("<int:pk>/edit/", views.campaign_edit, name="edit"),
     path("<int:pk>/action/", views.campaign_action, name="action"),

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -128,6 +129,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = access.get_object_or_404(
         Campaign.objects.select_related("organisation", "parent", "parent__organisation"), user, A.VIEW, pk=pk
     )
+    if not access.can_view_by_role(user, campaign):
+        return _to_my_study(campaign, f"campaign-{campaign.parent_id or campaign.pk}")
     frame = participation.frame_of(campaign)
     plans = selectors.campaign_plans(user=user, campaign=campaign) if campaign.parent_id is None else []
     roots = selectors.report_roots(user=user, campaign=campaign, frame=frame)
@@ -309,6 +312,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = access.get_object_or_404(
         StudySession.objects.select_related("campaign__organisation", "organisation"), user, A.VIEW, pk=pk
     )
+    if not access.can_view_by_role(user, session):
+        return _to_my_study(session.campaign, f"session-{session.pk}")
     frame = participation.frame_of(session.campaign)
     counts = Attendance.objects.filter(session=session).aggregate(
         present=Count("pk", filter=Q(status=Attendance.Status.PRESENT)),
@@ -329,6 +334,29 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": access.can_object(user, A.MANAGE_CAMPAIGNS, session),
         },
     )
+
+
+# --------------------------------------------------------------------------------------------
+# A member's own study
+# --------------------------------------------------------------------------------------------
+
+
+def _to_my_study(campaign: Campaign, anchor: str) -> HttpResponse:
+    """A participant who sees a campaign only because its audience covers them gets their own page, not the
+    managers' one (other people's figures and names). A draft does not exist yet for its participants."""
+    if campaign.status == Campaign.Status.DRAFT:
+        raise Http404
+    return redirect(f"{reverse('campaigns:mine')}#{anchor}")
+
+
+@login_required
+def my_study(request: HttpRequest) -> HttpResponse:
+    """/campaigns/mine/: the campaigns covering the member, their sessions, their attendance, make-up sessions."""
+    found = selectors.my_study(user=request.user)
+    if found is None:  # an account without a participant record (cadre or Party member)
+        raise PermissionDenied
+    person, campaigns = found
+    return render(request, "campaigns/my_study.html", {"person": person, "campaigns": campaigns})
 
 
 # --------------------------------------------------------------------------------------------

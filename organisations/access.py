@@ -171,8 +171,12 @@ def _audience_clause(model: type[Model], paths: list[str]) -> Q | None:
     return Q(pk__in=matching.values("pk"))
 
 
-def visible(qs: QuerySet[M], user: Any, action: Action = Action.VIEW) -> QuerySet[M]:
-    """The rows of ``qs`` on which ``user`` may perform ``action``."""
+def visible(qs: QuerySet[M], user: Any, action: Action = Action.VIEW, *, as_participant: bool = True) -> QuerySet[M]:
+    """The rows of ``qs`` on which ``user`` may perform ``action``.
+
+    ``as_participant=False`` leaves out what the user sees only as a participant (their own rows, the
+    campaigns covering their organisation): what their role grants alone show.
+    """
     scope = scope_of(user)
     if scope.superuser:
         return qs
@@ -183,12 +187,13 @@ def visible(qs: QuerySet[M], user: Any, action: Action = Action.VIEW) -> QuerySe
     clauses = [Q(**{f"{lookup}__startswith": path}) for path in scope.paths(action)]
     if action == Action.VIEW:
         # A participant sees the campaigns (and their sessions) whose audience covers their organisation.
-        audience_paths = scope.paths(action) + ([scope.person_org_path] if scope.person_org_path else [])
+        own = [scope.person_org_path] if scope.person_org_path and as_participant else []
+        audience_paths = scope.paths(action) + own
         audience = _audience_clause(qs.model, audience_paths)
         if audience is not None:
             clauses.append(audience)
     self_lookup = getattr(qs.model, "ACCESS_SELF", None)
-    if self_lookup and scope.person_id and action in (Action.VIEW, Action.SELF):
+    if self_lookup and scope.person_id and as_participant and action in (Action.VIEW, Action.SELF):
         clauses.append(Q(**{self_lookup: scope.person_id}))
     if not clauses:
         return qs.none()
@@ -276,6 +281,26 @@ def can_object(user: Any, action: Action, obj: Model) -> bool:
     return False
 
 
+def can_view_by_role(user: Any, obj: Model) -> bool:
+    """May ``user`` VIEW ``obj`` through a role grant, not only as a participant (their own row, a campaign
+    covering their organisation)? Pages that show other people's figures or names ask this; a participant
+    gets their own page instead. At most one query.
+    """
+    scope = scope_of(user)
+    if scope.superuser:
+        return True
+    if not scope.grants:
+        return False
+    if getattr(type(obj), "ACCESS_PATH", "") is None:  # shared reference rows
+        return can(user, Action.VIEW)
+    path = _object_path(obj)
+    if path is not None and can(user, Action.VIEW, Organisation(path=path)):
+        return True
+    if type(obj)._meta.label_lower in AUDIENCE_LOOKUPS:
+        return visible(type(obj)._default_manager.filter(pk=obj.pk), user, as_participant=False).exists()
+    return False
+
+
 def can_read_private(user: Any, obj: Model) -> bool:
     """Private content of a row (an essay's text and file): its owner, or whoever may GRADE it.
 
@@ -283,6 +308,44 @@ def can_read_private(user: Any, obj: Model) -> bool:
     of their people; only the author and the graders read what was written.
     """
     return can_object(user, Action.SELF, obj) or can_object(user, Action.GRADE, obj)
+
+
+def can_read_material(user: Any, material: Model) -> bool:
+    """May ``user`` read a study material's content (its page, file, download) inside the portal?
+
+    Secret (mật) material and drafts (not yet published): only whoever may MANAGE_CAMPAIGNS at its issuing
+    unit, never a participant. Published public or internal material: whoever may VIEW it (the issuing
+    unit's subtree by role, or a person whose organisation its campaign's audience covers). At most one query.
+    """
+    path = _object_path(material)
+    if path is not None and can(user, Action.MANAGE_CAMPAIGNS, Organisation(path=path)):
+        return True
+    if getattr(material, "is_secret", True) or not getattr(material, "published", False):
+        return False
+    return can_object(user, Action.VIEW, material)
+
+
+def can_open_material_link(user: Any, material: Model) -> bool:
+    """May ``user`` open a study material through one of its live share links (/q/<code>)?
+
+    Never a secret or unpublished material, whoever asks (managers read those on the portal's own pages).
+    Public (công khai): anyone holding the link, logged in or not. Internal (nội bộ): as ``can_read_material``.
+    """
+    if getattr(material, "is_secret", True) or not getattr(material, "published", False):
+        return False
+    if getattr(material, "classification", "") == "public":
+        return True
+    return can_read_material(user, material)
+
+
+def listable_materials(qs: QuerySet[M], user: Any) -> QuerySet[M]:
+    """The study materials ``user`` may see listed with their title and data: those they may VIEW, except secret
+    ones they do not manage (a participant meets those only as a placeholder without title or content)."""
+    shown = visible(qs, user, Action.VIEW)
+    if scope_of(user).superuser:
+        return shown
+    managed = visible(qs.model._default_manager.all(), user, Action.MANAGE_CAMPAIGNS)
+    return shown.filter(~Q(classification="secret") | Q(pk__in=managed.values("pk")))
 
 
 def get_object_or_404(qs: QuerySet[M], user: Any, action: Action = Action.VIEW, **lookup: Any) -> M:
@@ -331,7 +394,7 @@ def home_sections(user: Any) -> list[str]:
     sections: list[str] = []
     managing = scope.superuser or bool(scope.roles & {Role.STAFF, Role.OFFICER})
     if managing:
-        sections += ["admin", "people", "import", "activation", "campaigns", "reports"]
+        sections += ["admin", "people", "import", "activation", "campaigns", "materials_manage", "reports"]
     if scope.superuser or Role.SECRETARY in scope.roles or managing:
         sections.append("attendance")
     if scope.superuser or any(scope.allows(g, Action.GRADE) for g in scope.grants):

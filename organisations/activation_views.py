@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from portal.lib.errors import DomainError
+from portal.lib.forms import search_field
 from portal.lib.text import fold
 
 from . import access, activation
@@ -33,18 +34,7 @@ PAGE_SIZE = 50
 
 
 class CellSearchForm(forms.Form):
-    q = forms.CharField(
-        label=gettext_lazy("Search"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(
-            attrs={
-                "type": "search",
-                "autocomplete": "off",
-                "placeholder": gettext_lazy("Cell or commune name"),
-            }
-        ),
-    )
+    q = search_field(gettext_lazy("Cell or commune name"))
     pending = forms.BooleanField(label=gettext_lazy("Only cells with members to activate"), required=False)
 
 

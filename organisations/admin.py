@@ -258,6 +258,7 @@ class RoleGrantForm(forms.ModelForm):
     class Meta:
         model = RoleGrant
         fields = ["user", "organisation", "role", "can_grade"]
+        labels = {"user": gettext_lazy("Login account")}  # the model field has no translated verbose_name
 
     def __init__(self, *args: Any, request_user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -278,7 +279,7 @@ class RoleGrantAdmin(ScopedModelAdmin):
     change_action = A.GRANT
     org_field_action = A.GRANT
     form = RoleGrantForm
-    list_display = ["user", "role", "organisation", "can_grade", "granted_at", "granted_by"]
+    list_display = ["account", "role", "organisation", "can_grade", "granted_on", "granter"]
     list_filter = ["role", "can_grade"]
     list_select_related = ["user", "organisation", "granted_by"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
@@ -295,8 +296,24 @@ class RoleGrantAdmin(ScopedModelAdmin):
 
         return ScopedForm
 
+    # user, granted_at and granted_by have no translated verbose_name on the model: shown through these.
+    @admin.display(description=gettext_lazy("login account"), ordering="user__username")
+    def account(self, obj: RoleGrant) -> Any:
+        return obj.user
+
+    @admin.display(description=gettext_lazy("granted at"), ordering="granted_at")
+    def granted_on(self, obj: RoleGrant) -> Any:
+        return obj.granted_at
+
+    @admin.display(description=gettext_lazy("granted by"), ordering="granted_by__username")
+    def granter(self, obj: RoleGrant) -> Any:
+        return obj.granted_by
+
+    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return ["account" if obj else "user", "organisation", "role", "can_grade"]
+
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return ["user", "organisation", "role"] if obj else []
+        return ["account", "organisation", "role"] if obj else []
 
     def save_form_via_service(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         data = form.cleaned_data

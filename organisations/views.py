@@ -15,6 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from portal.lib.forms import search_field
+
 from . import access, selectors
 from .models import Organisation, Person
 
@@ -25,18 +27,7 @@ CHILDREN_SHOWN_OPEN = 24
 
 
 class PeopleFilterForm(forms.Form):
-    q = forms.CharField(
-        label=_("Search"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(
-            attrs={
-                "type": "search",
-                "placeholder": _("Name (with or without diacritics) or card number"),
-                "autocomplete": "off",
-            }
-        ),
-    )
+    q = search_field(_("Name (with or without diacritics) or card number"))
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All statuses")), *Person.Status.choices]
     )

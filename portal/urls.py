@@ -19,6 +19,7 @@ urlpatterns = [
     path("essays/", include("essays.urls")),
     path("materials/", include("materials.urls")),
     path("q/", include("materials.public_urls")),
+    path("reports/", include("reports.urls")),
     path("activate/<str:token>/", activation_views.activate, name="activate"),
     path("admin/", admin.site.urls),
 ]

@@ -59,6 +59,8 @@ SECTIONS = {
                    gettext_lazy("Print one-time activation codes for the members of a cell.")),
     "campaigns": ("/campaigns/", "bi-journal-text", gettext_lazy("Study campaigns"),
                   gettext_lazy("Resolutions, campaigns, sessions and participation.")),
+    "materials_manage": ("/materials/manage/", "bi-qr-code-scan", gettext_lazy("Manage study materials"),
+                         gettext_lazy("Documents and recordings, QR codes and links for sessions and cells.")),
     "attendance": ("/campaigns/attendance/", "bi-check2-square", gettext_lazy("Attendance"),
                    gettext_lazy("Record who attended the study sessions of your cell.")),
     "grading": ("/essays/grading/", "bi-pencil-square", gettext_lazy("Grade essays"),

@@ -12,11 +12,9 @@ database and writes in one transaction with an audit entry per changed person.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
+import functools
 import re
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +26,8 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Attendance, Campaign, ConnectionPoint, StudySession
 from organisations.audit import record_many
-from organisations.roster.columns import MAX_UNZIPPED_BYTES, MAX_ZIP_ENTRIES
+from organisations.roster.columns import header_key
+from organisations.roster.reading import Header, best_header, read_table, sheet_from_rows
 from portal.lib.errors import DomainError
 from portal.lib.text import fold
 
@@ -36,7 +35,7 @@ from .common import audience_paths, audit_entry, expected_people, status_label
 from .sheets import campaign_closed_message
 
 IMPORT_ACTION = "attendance_import"
-MAX_BYTES = 5 * 1024 * 1024
+MAX_MB = 5
 MAX_ROWS = 20_000
 HEADER_SCAN_ROWS = 40  # Teams puts a meeting summary above the participants
 
@@ -127,11 +126,6 @@ HEADERS: dict[str, set[str]] = {
 }
 _HEADER_OF = {alias: key for key, aliases in HEADERS.items() for alias in aliases}
 _PARENS = re.compile(r"\([^)]*\)|\[[^]]*\]")
-_NON_WORD = re.compile(r"[^0-9a-z]+")
-
-
-def header_key(value: Any) -> str:
-    return " ".join(_NON_WORD.sub(" ", fold(str(value or ""))).split())
 
 
 def _column_of(value: Any) -> str | None:
@@ -154,19 +148,15 @@ class MeetingRow:
     error: str = ""
 
 
-def _find_header(head: list[Sequence[Any]]) -> tuple[int, dict[str, int]] | None:
-    best: tuple[int, dict[str, int]] | None = None
-    for number, row in enumerate(head, start=1):
-        columns: dict[str, int] = {}
-        for index, cell in enumerate(row):
-            key = _column_of(cell)
-            if key and key not in columns:
-                columns[key] = index
-        has_who = "name" in columns or "card" in columns
-        has_time = "minutes" in columns or ("join" in columns and "leave" in columns)
-        if has_who and has_time and (best is None or len(columns) > len(best[1])):
-            best = (number, columns)
-    return best
+def _who_and_how_long(columns: dict[str, int]) -> bool:
+    return ("name" in columns or "card" in columns) and (
+        "minutes" in columns or ("join" in columns and "leave" in columns)
+    )
+
+
+def _find_header(head: list[Sequence[Any]]) -> Header | None:
+    """The top row naming the most known columns, among those naming who (name or card) and how long."""
+    return best_header(head, column_of=_column_of, accept=_who_and_how_long, refuse_repeats=False)
 
 
 def _local(value: dt.datetime) -> dt.datetime:
@@ -297,32 +287,20 @@ def _text(value: Any) -> str:
 
 
 def _rows_from(table: Iterable[Sequence[Any]], *, day: dt.date) -> list[MeetingRow]:
-    iterator = iter(table)
-    head: list[Sequence[Any]] = []
-    for line in iterator:
-        head.append(line)
-        if len(head) == HEADER_SCAN_ROWS:
-            break
-    found = _find_header(head)
-    if found is None:
-        if not any(_filled(r) for r in head):
-            raise DomainError(_("The file is empty."))
-        raise DomainError(
-            _(
-                "No attendance columns were found. The file needs a column of names (“Họ và tên”, “Name”) or of "
-                "party card numbers (“Số thẻ đảng viên”), and either join and leave times (“Thời gian vào”, "
-                "“Thời gian ra”, “Join time”, “Leave time”) or a duration in minutes (“Số phút”, “Duration”)."
-            )
-        )
-    header_row, columns = found
+    sheet = sheet_from_rows(
+        table,
+        find_header=_find_header,
+        header_scan_rows=HEADER_SCAN_ROWS,
+        limit=MAX_ROWS,
+        no_header=_(
+            "No attendance columns were found. The file needs a column of names (“Họ và tên”, “Name”) or of "
+            "party card numbers (“Số thẻ đảng viên”), and either join and leave times (“Thời gian vào”, "
+            "“Thời gian ra”, “Join time”, “Leave time”) or a duration in minutes (“Số phút”, “Duration”)."
+        ),
+    )
+    columns = sheet.columns
     rows: list[MeetingRow] = []
-    number = header_row
-    for raw in [*head[header_row:], *iterator]:
-        number += 1
-        if not _filled(raw):
-            continue
-        if len(rows) >= MAX_ROWS:
-            raise DomainError(_("The file has more than %(max)s rows.") % {"max": MAX_ROWS})
+    for number, raw in sheet.rows:
         row = MeetingRow(
             number=number, name=_text(_cell(raw, columns.get("name"))), card=_text(_cell(raw, columns.get("card")))
         )
@@ -349,76 +327,19 @@ def _rows_from(table: Iterable[Sequence[Any]], *, day: dt.date) -> list[MeetingR
     return rows
 
 
-def _filled(row: Sequence[Any]) -> bool:
-    return any(cell is not None and str(cell).strip() for cell in row)
-
-
-def _read_xlsx(data: bytes, *, day: dt.date) -> list[MeetingRow]:
-    import openpyxl
-
-    try:
-        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise DomainError(_("The Excel file is damaged or is not an .xlsx workbook.")) from None
-    if "[Content_Types].xml" not in {e.filename for e in entries}:
-        raise DomainError(_("This is not an Excel (.xlsx) or CSV file."))
-    if len(entries) > MAX_ZIP_ENTRIES or sum(e.file_size for e in entries) > MAX_UNZIPPED_BYTES:
-        raise DomainError(_("The Excel file unpacks to too much data; it is not a meeting attendance list."))
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds (KeyError, InvalidFileException, XML errors)
-        raise DomainError(_("The Excel file is damaged or is not an .xlsx workbook.")) from None
-    try:
-        first_error: DomainError | None = None
-        for worksheet in workbook.worksheets:
-            if not hasattr(worksheet, "iter_rows"):
-                continue
-            worksheet.reset_dimensions()
-            try:
-                return _rows_from(worksheet.iter_rows(values_only=True), day=day)
-            except DomainError as error:
-                first_error = first_error or error
-        raise first_error or DomainError(_("The file is empty."))
-    finally:
-        workbook.close()
-
-
-def _read_csv(data: bytes, *, day: dt.date) -> list[MeetingRow]:
-    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError:
-        raise DomainError(_("The CSV file is not UTF-8 text: in Excel, save it as “CSV UTF-8”.")) from None
-    text = text.replace("\x00", "")
-    sample = "\n".join(text[:65536].splitlines()[:HEADER_SCAN_ROWS])
-    best, best_score = ",", -1
-    for delimiter in (",", ";", "\t"):
-        found = _find_header(list(csv.reader(io.StringIO(sample), delimiter=delimiter)))
-        score = len(found[1]) if found else 0
-        if score > best_score:
-            best, best_score = delimiter, score
-    try:
-        return _rows_from(csv.reader(io.StringIO(text, newline=""), delimiter=best), day=day)
-    except csv.Error as error:
-        raise DomainError(_("The CSV file cannot be read: %(error)s") % {"error": error}) from None
-
-
 def meeting_rows_read(*, data: bytes, day: dt.date) -> list[MeetingRow]:
-    """Recognise the file by its content and parse its rows; DomainError for a file that is not a list."""
-    if not data:
-        raise DomainError(_("The file is empty."))
-    if len(data) > MAX_BYTES:
-        raise DomainError(_("The file is larger than %(mb)s MB.") % {"mb": MAX_BYTES // (1024 * 1024)})
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise DomainError(_("Old Excel files (.xls) are not supported: open the file in Excel and save it as .xlsx."))
-    if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data, day=day)
-    head = data[:4096]
-    if (b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))) or head.startswith(
-        (b"%PDF", b"\x89PNG", b"\xff\xd8", b"PK")
-    ):
-        raise DomainError(_("This is not an Excel (.xlsx) or CSV file."))
-    return _read_csv(data, day=day)
+    """Recognise the file by its content and parse its rows; DomainError for a file that is not a list.
+
+    The file handling (formats, limits, encodings, messages) is the roster import's: read_table.
+    """
+    return read_table(
+        data=data,
+        parse=functools.partial(_rows_from, day=day),
+        find_header=_find_header,
+        header_scan_rows=HEADER_SCAN_ROWS,
+        max_megabytes=MAX_MB,
+        too_much_data=_("The Excel file unpacks to too much data; it is not a meeting attendance list."),
+    )
 
 
 # --- Matching and the preview ---------------------------------------------------------------------

@@ -1,6 +1,9 @@
 """Attendance sheets (điểm danh): which sessions and cells a user may record, a cell's sheet, saving it.
 
 A sheet lists the people a session expects in one cell; every row is "present" until marked otherwise.
+A make-up session lists those who have not studied yet; a re-study session lists exactly those who must
+re-study (their failed essay's grade was released: see ``essays.rules``), so marking them present opens
+their new attempt. Both also keep whoever the session already recorded.
 Saving writes the whole sheet in one transaction under a row lock on the AttendanceSheet, guarded by
 its ``version``: a save based on an older version than the stored one is refused (the caller shows the
 current values), unless it asks for exactly what is already stored (a double submit), which is a no-op.
@@ -112,6 +115,9 @@ def attendance_cell_list(
     people = Person.objects.filter(
         organisation=OuterRef("pk"), status=Person.Status.ACTIVE, kind__in=session.campaign.person_kinds
     )
+    if session.kind == StudySession.Kind.RESTUDY:
+        recorded = Attendance.objects.filter(session=session, person_id=OuterRef("pk"))
+        people = people.filter(Q(_must_restudy(session)) | Q(Exists(recorded)))
     expected = people.order_by().values("organisation").annotate(n=Count("*")).values("n")
     present = (
         Attendance.objects.filter(session=session, status=Status.PRESENT, person__in=people.values("pk"))
@@ -231,8 +237,27 @@ class SheetRow:
     entered: str = ""
 
 
+def _must_restudy(session: StudySession) -> Exists:
+    """EXISTS: the outer person must re-study for ``session``'s family, graded by the session's start.
+
+    The definition is the essays app's (``essays.rules.must_restudy_exists``: state MUST_RESTUDY), imported
+    here because the essays app builds on this one. A grade given after the session started is left out:
+    attending it would not count as re-study for that grade.
+    """
+    from essays import rules
+
+    root = Campaign(pk=session.campaign.parent_id or session.campaign_id)
+    return rules.must_restudy_exists(root, graded_by=session.starts_at)
+
+
+def _restudy_roster_sql(session: StudySession, cell: Organisation) -> tuple[str, tuple[Any, ...]]:
+    """SQL (and its parameters) of the ids of ``cell``'s people who must re-study for ``session``."""
+    ids = Person.objects.filter(organisation_id=cell.pk).filter(_must_restudy(session)).order_by().values("pk")
+    return ids.query.sql_with_params()
+
+
 @functools.lru_cache(maxsize=8)
-def _sheet_rows_sql(kinds: int, *, makeup: bool) -> str:
+def _sheet_rows_sql(kinds: int, *, makeup: bool, restudy: str = "") -> str:
     person, attendance = Person._meta.db_table, Attendance._meta.db_table
     session, campaign = StudySession._meta.db_table, Campaign._meta.db_table
     # A make-up session expects those who have not studied yet: no present / elsewhere at another main or
@@ -246,6 +271,9 @@ def _sheet_rows_sql(kinds: int, *, makeup: bool) -> str:
                 WHERE a2.person_id = p.id AND a2.session_id <> %s AND a2.status IN (%s, %s) AND s2.kind IN (%s, %s)
                   AND s2.campaign_id IN (SELECT c2.id FROM {campaign} c2 WHERE c2.id = %s OR c2.parent_id = %s)))
         """  # noqa: S608
+    # A re-study session expects those who must re-study (``restudy``: the SQL of their ids, from the ORM), and
+    # whoever this session already recorded.
+    must_restudy = f"AND (a.id IS NOT NULL OR p.id IN ({restudy}))" if restudy else ""
     # Only table names from the models' metadata and placeholders go into the text; values are parameters.
     return f"""
         SELECT p.id, p.full_name, p.date_of_birth, p.card_number,
@@ -253,6 +281,7 @@ def _sheet_rows_sql(kinds: int, *, makeup: bool) -> str:
         FROM {person} p
         LEFT JOIN {attendance} a ON a.person_id = p.id AND a.session_id = %s
         WHERE p.organisation_id = %s AND p.status = %s AND p.kind IN ({", ".join(["%s"] * kinds)}) {not_studied}
+          {must_restudy}
         ORDER BY p.sort_key, p.id
     """  # noqa: S608
 
@@ -261,7 +290,8 @@ def sheet_rows(*, session: StudySession, cell: Organisation) -> list[SheetRow]:
     """The people ``session`` expects in ``cell``, in Vietnamese name order, with their stored attendance.
 
     The cell's active people of the campaign's kinds; for a make-up session only those who have not
-    studied yet (see _sheet_rows_sql). ONE query whatever the cell's size. People with no stored row
+    studied yet, for a re-study session only those who must re-study (see _sheet_rows_sql); both keep
+    whoever the session already recorded. ONE query whatever the cell's size. People with no stored row
     come out as "present", not saved. Hand-written SQL for the same reason as sheet_session_get: it
     runs on every sheet request and save.
     """
@@ -281,8 +311,12 @@ def sheet_rows(*, session: StudySession, cell: Organisation) -> list[SheetRow]:
             root,
             root,
         ]
+    restudy = ""
+    if session.kind == StudySession.Kind.RESTUDY:
+        restudy, restudy_params = _restudy_roster_sql(session, cell)
+        params += restudy_params
     with connection.cursor() as cursor:
-        cursor.execute(_sheet_rows_sql(len(kinds), makeup=makeup), params)
+        cursor.execute(_sheet_rows_sql(len(kinds), makeup=makeup, restudy=restudy), params)
         fetched = cursor.fetchall()
     return [
         SheetRow(

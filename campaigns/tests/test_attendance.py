@@ -98,7 +98,7 @@ def test_secretary_sees_every_expected_person_of_their_cell_preset_to_present(ca
     assert response.status_code == 200
     assert names_on(response) == ["Nguyễn Văn An", "Trần Thị Bình"]  # Vietnamese order: by given name
     assert checked(response, cast.person_a) == P
-    assert "Not saved yet" in response.content.decode()
+    assert "Chưa lưu: mọi người đang được đánh dấu có mặt." in response.content.decode()
 
 
 def test_sheet_lists_only_active_people_of_the_kinds_the_campaign_includes(cast, login):
@@ -125,7 +125,7 @@ def test_saving_the_sheet_records_everyone_and_reopening_shows_what_was_saved(ca
     page = client.get(response.url)
     assert checked(page, cast.person_a) == ABSENT
     assert '<option value="sick" selected>' in page.content.decode()
-    assert "Attendance saved: 1 present, 1 absent, 0 at another point." in page.content.decode()
+    assert "Đã lưu điểm danh: 1 có mặt, 1 vắng, 0 dự ở điểm cầu khác." in page.content.decode()
 
 
 def test_a_make_up_sessions_sheet_lists_only_those_who_have_not_studied_yet(cast, login, campaign, session):
@@ -196,11 +196,12 @@ def test_second_save_from_the_same_base_version_is_refused_and_overwrites_nothin
     )
     assert second.status_code == 409
     page = second.content.decode()
-    assert re.search(r"Someone else saved this sheet at \d\d:\d\d \(by Lê Cán bộ\); here are the current values", page)
+    conflict = r"Bảng điểm danh này vừa được người khác lưu lúc \d\d:\d\d \(Lê Cán bộ\); dưới đây là dữ liệu hiện tại"
+    assert re.search(conflict, page)
     assert (stored(session), AuditEntry.objects.count()) == before
     assert AttendanceSheet.objects.get(session=session, cell=cast.cell_a).version == 1
     assert checked(second, cast.person_a) == ABSENT and '<option value="sick" selected>' in page
-    assert "You had entered: Vắng (Việc riêng)" in page
+    assert "Bạn đã nhập: Vắng (Việc riêng)" in page
     assert 'name="version" value="1"' in page  # saving again from here is based on the current version
 
 
@@ -227,7 +228,7 @@ def test_double_submit_of_the_same_sheet_is_harmless(cast, login, session):
     assert Attendance.objects.filter(session=session).count() == 2
     assert AttendanceSheet.objects.get(session=session, cell=cast.cell_a).version == 1
     assert AuditEntry.objects.count() == audit_count
-    assert "already saved with exactly these values" in client.get(again.url).content.decode()
+    assert "đã được lưu với đúng các giá trị này" in client.get(again.url).content.decode()
 
 
 def test_closed_campaign_sheet_is_read_only_and_refuses_saves(cast, login, session, campaign):
@@ -235,8 +236,8 @@ def test_closed_campaign_sheet_is_read_only_and_refuses_saves(cast, login, sessi
     client.post(sheet_url(session, cast.cell_a), sheet_data(session, cast.cell_a))
     services.campaign_close(actor=None, campaign=campaign)
     page = client.get(sheet_url(session, cast.cell_a)).content.decode()
-    assert "The campaign is closed" in page
-    assert "Save the sheet" not in page and '<fieldset class="mt-2" disabled>' in page
+    assert "Đợt học tập đã đóng: không thể sửa bảng điểm danh nữa." in page
+    assert "Lưu bảng điểm danh</button>" not in page and '<fieldset class="mt-2" disabled>' in page
     before = (stored(session), AuditEntry.objects.count())
     refused = client.post(
         sheet_url(session, cast.cell_a),
@@ -256,7 +257,7 @@ def test_reopened_campaign_accepts_saves_again(cast, login, session, campaign):
 def test_draft_campaign_cannot_be_recorded(cast, login):
     session = make_session(make_campaign(cast.province, status=Campaign.Status.DRAFT))
     client = login(cast.secretary_a)
-    assert "not open yet" in client.get(sheet_url(session, cast.cell_a)).content.decode()
+    assert "Đợt học tập chưa mở: chưa thể điểm danh." in client.get(sheet_url(session, cast.cell_a)).content.decode()
     assert client.post(sheet_url(session, cast.cell_a), sheet_data(session, cast.cell_a)).status_code == 409
     assert not Attendance.objects.exists()
 
@@ -270,7 +271,7 @@ def test_a_person_of_another_cell_is_rejected_and_nothing_is_saved(cast, login, 
     data[f"status-{cast.person_a2.pk}"] = P
     response = login(cast.secretary_a).post(sheet_url(session, cast.cell_a), data)
     assert response.status_code == 400
-    assert "not expected in this cell" in response.content.decode()
+    assert "không thuộc danh sách phải học của chi bộ này" in response.content.decode()
     assert not Attendance.objects.exists() and not AttendanceSheet.objects.exists()
 
 
@@ -283,7 +284,7 @@ def test_duplicate_person_rows_are_rejected(cast, login, session, how):
         data[f"status-{cast.person_a.pk}"] = [P, ABSENT]
     response = login(cast.secretary_a).post(sheet_url(session, cast.cell_a), data)
     assert response.status_code == 400
-    assert "lists the same person twice" in response.content.decode()
+    assert "có một người xuất hiện hai lần" in response.content.decode()
     assert not Attendance.objects.exists()
 
 
@@ -292,7 +293,7 @@ def test_absence_without_a_reason_is_refused_with_the_row_marked(cast, login, se
     response = login(cast.secretary_a).post(sheet_url(session, cast.cell_a), data)
     assert response.status_code == 400
     page = response.content.decode()
-    assert "Choose the reason for the absence." in page and "att-row-error" in page
+    assert "Chọn lý do vắng mặt." in page and "att-row-error" in page
     assert checked(response, cast.person_a) == ABSENT  # what was entered is shown again
     assert not Attendance.objects.exists()
 
@@ -302,7 +303,7 @@ def test_a_person_added_to_the_cell_after_the_sheet_was_opened_stops_the_save(ca
     PersonFactory(full_name="Vũ Thị Lan", organisation=cast.cell_a)
     response = login(cast.secretary_a).post(sheet_url(session, cast.cell_a), data)
     assert response.status_code == 400
-    assert "list has changed since the sheet was opened" in response.content.decode()
+    assert "Danh sách chi bộ đã thay đổi kể từ khi mở bảng điểm danh" in response.content.decode()
     assert "Vũ Thị Lan" in names_on(response)
     assert not Attendance.objects.exists()
 
@@ -311,9 +312,16 @@ def test_session_not_for_the_cell_is_404_with_a_message(cast, login):
     other = make_session(make_campaign(cast.committee_b))
     response = login(cast.secretary_a).get(sheet_url(other, cast.cell_a))
     assert response.status_code == 404
-    assert "is not for the people of Chi bộ thôn Phú Tân 1" in response.content.decode()
+    assert "không dành cho cán bộ, đảng viên của Chi bộ thôn Phú Tân 1" in response.content.decode()
     assert login(cast.secretary_a).post(sheet_url(other, cast.cell_a), {}).status_code == 404
     assert not Attendance.objects.exists()
+
+
+def test_officer_b_gets_404_for_every_sheet_of_committee_a(cast, login, session):
+    client = login(cast.officer_b)
+    for cell in (cast.cell_a, cast.cell_a2):
+        assert client.get(sheet_url(session, cell)).status_code == 404
+        assert client.get(reverse("campaigns:attendance_signin", args=[session.pk, cell.pk])).status_code == 404
 
 
 def test_garbled_form_is_refused(cast, login, session):
@@ -335,7 +343,7 @@ def test_attended_elsewhere_needs_one_of_the_sessions_points(cast, login, hybrid
     far = points[cast.committee_b.pk]
     missing = sheet_data(hybrid, cast.cell_a, **{f"p{cast.person_a.pk}": (ELSEWHERE, "", "")})
     response = client.post(sheet_url(hybrid, cast.cell_a), missing)
-    assert response.status_code == 400 and "Choose the connection point" in response.content.decode()
+    assert response.status_code == 400 and "Chọn điểm cầu nơi đồng chí đã dự." in response.content.decode()
     assert not Attendance.objects.exists()
     ok = sheet_data(hybrid, cast.cell_a, **{f"p{cast.person_a.pk}": (ELSEWHERE, "", far.pk)})
     assert client.post(sheet_url(hybrid, cast.cell_a), ok).status_code == 302

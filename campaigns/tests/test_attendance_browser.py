@@ -39,16 +39,16 @@ def test_secretary_records_the_sheet_of_their_cell_on_a_phone(cast, live_server,
     expect(page.locator("[data-count=absent]")).to_have_text("1")  # the bottom bar counts as you go
     expect(page.locator("[data-count=present]")).to_have_text("1")
 
-    page.get_by_role("button", name=re.compile("Save the sheet")).click()  # no reason yet: refused
-    expect(row.locator("[role=alert]")).to_have_text("Choose the reason for the absence.")
+    page.get_by_role("button", name=re.compile("Lưu bảng điểm danh")).click()  # no reason yet: refused
+    expect(row.locator("[role=alert]")).to_have_text("Chọn lý do vắng mặt.")
     assert not Attendance.objects.exists()
 
     row.locator(f"select[name=reason-{cast.person_a.pk}]").select_option("sick")
-    save = page.get_by_role("button", name=re.compile("Save the sheet"))
+    save = page.get_by_role("button", name=re.compile("Lưu bảng điểm danh"))
     box = save.bounding_box()
     assert box is not None and box["height"] >= 44 and box["y"] + box["height"] <= PHONE["height"]  # in reach
     save.click()
-    expect(page.locator(".alert-success")).to_contain_text("1 present, 1 absent")
+    expect(page.locator(".alert-success")).to_contain_text("1 có mặt, 1 vắng")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # nothing sticks out
     stored = {a.person_id: (a.status, a.reason) for a in Attendance.objects.filter(session=session)}
     assert stored[cast.person_a.pk] == ("absent", "sick") and len(stored) == 2
@@ -67,11 +67,11 @@ def test_member_checks_in_by_scanning_the_code_on_the_screen(cast, live_server, 
     status = screen.request.get(f"{live_server.url}/campaigns/sessions/{session.pk}/checkin/status.json").json()
     link = status["qr"]["url"]
 
-    phone = browser.new_context(viewport=PHONE).new_page()
+    phone = browser.new_context(viewport=PHONE, locale="vi-VN").new_page()  # a member's phone in Vietnam
     phone.goto(link)
     expect(phone).to_have_url(re.compile(r"/login/\?next="))
     log_in(phone, live_server.url, "member_a")
-    expect(phone.locator("h1")).to_have_text("You are checked in")
+    expect(phone.locator("h1")).to_have_text("Bạn đã điểm danh thành công")
     assert Attendance.objects.filter(session=session, person=cast.person_a, source="qr", status="present").exists()
 
     expect(screen.locator("#checkin-total")).to_have_text("1", timeout=10_000)  # the screen polls every 3 s

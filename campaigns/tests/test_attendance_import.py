@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from typing import Any
 
 import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from campaigns import attendance, services
+from campaigns.attendance import meeting_import
 from campaigns.attendance.meeting_import import merged_minutes, parse_minutes, parse_time
 from campaigns.models import Attendance, ConnectionPoint, StudySession
 from campaigns.tests.factories import make_session
@@ -210,7 +213,7 @@ def test_confirm_writes_the_import_in_one_go_with_an_audit_entry_per_person(cast
     assert entries.count() == 3 and {e.actor for e in entries} == {cast.officer_a}
     again = client.post(confirm_url(point), {"plan": token})  # a double submit changes nothing
     assert again.status_code == 302 and AuditEntry.objects.filter(action="attendance_import").count() == 3
-    assert "3 unchanged" in client.get(again.url).content.decode()
+    assert "3 không thay đổi" in client.get(again.url).content.decode()
 
 
 def test_a_name_shared_by_two_people_of_the_point_is_not_matched(cast, login, online, point):
@@ -218,13 +221,13 @@ def test_a_name_shared_by_two_people_of_the_point_is_not_matched(cast, login, on
     data = csv_file(f"Họ và tên,Số phút\nNguyen Van An,110\nNguyễn Văn An,{online.pk}\n")
     preview = upload(login(cast.officer_a), point, data).context["preview"]
     assert preview.matched == [] and len(preview.unmatched) == 2
-    assert "Several people of this point have this name" in preview.unmatched[0].reason
+    assert "Điểm cầu này có nhiều người trùng họ tên" in preview.unmatched[0].reason
 
 
 def test_people_of_another_point_are_not_matched(cast, login, online, point):
     data = csv_file("Họ và tên,Số phút\nPhạm Thị Dung,110\n")
     preview = upload(login(cast.officer_a), point, data).context["preview"]
-    assert preview.matched == [] and "Nobody with this card number or name" in preview.unmatched[0].reason
+    assert preview.matched == [] and "Không có ai với số thẻ hoặc họ tên này" in preview.unmatched[0].reason
 
 
 def test_an_english_zoom_export_in_xlsx_is_read(cast, login, online, point):
@@ -261,10 +264,10 @@ def test_a_teams_report_in_utf16_with_a_summary_above_the_list_is_read(cast, log
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"%PDF-1.7 not a list", "This is not an Excel (.xlsx) or CSV file."),
-        (b"Ho ten;Ghi chu\nAn;x\n", "No attendance columns were found."),
-        (b"PK\x03\x04 broken zip", "The Excel file is damaged"),
-        (b"Name,Duration\n", "The file has no data rows"),
+        (b"%PDF-1.7 not a list", "Đây không phải tệp Excel (.xlsx) hoặc CSV."),
+        (b"Ho ten;Ghi chu\nAn;x\n", "Không tìm thấy cột điểm danh."),
+        (b"PK\x03\x04 broken zip", "Tệp Excel bị hỏng"),
+        (b"Name,Duration\n", "Tệp không có dòng dữ liệu nào"),
     ],
 )
 def test_a_malformed_file_gets_a_clear_message_and_nothing_is_saved(cast, login, online, point, content, message):
@@ -274,6 +277,51 @@ def test_a_malformed_file_gets_a_clear_message_and_nothing_is_saved(cast, login,
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Attendance.objects.exists() and not AuditEntry.objects.filter(action="attendance_import").exists()
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "message", "values"),
+    [
+        (
+            _zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}),
+            "OpenDocument spreadsheets (.ods) are not supported: save the file as .xlsx.",
+            None,
+        ),
+        (
+            _zip({"[Content_Types].xml": b"<Types/>"} | {f"xl/{i}.xml": b"" for i in range(501)}),
+            "The Excel file unpacks to too much data; it is not a meeting attendance list.",
+            None,
+        ),
+        (b"Name,Duration\n" + b"x" * (5 * 1024 * 1024), "The file is larger than %(mb)s MB.", {"mb": 5}),
+        (
+            b"Name,Duration\nL\xea V\xe3n,10\n",
+            "The CSV file is not UTF-8 text: in Excel, save it as “CSV UTF-8”.",
+            None,
+        ),
+    ],
+    ids=["ods", "zip-bomb", "too-large", "not-utf8"],
+)
+def test_the_file_is_checked_as_the_roster_import_checks_it(data, message, values):
+    with pytest.raises(DomainError) as refused:
+        attendance.meeting_rows_read(data=data, day=DAY)
+    assert refused.value.message == (_(message) % values if values else _(message))
+
+
+def test_a_file_with_more_rows_than_the_limit_is_refused(monkeypatch):
+    monkeypatch.setattr(meeting_import, "MAX_ROWS", 3)
+    rows = "".join(f"Người {i},60\n" for i in range(3))
+    assert len(attendance.meeting_rows_read(data=f"Họ và tên,Số phút\n{rows}".encode(), day=DAY)) == 3
+    with pytest.raises(DomainError) as refused:
+        attendance.meeting_rows_read(data=f"Họ và tên,Số phút\n{rows}Người 4,60\n".encode(), day=DAY)
+    assert refused.value.message == _("The file has more than %(max)s rows; split it into several files.") % {"max": 3}
 
 
 def test_import_never_downgrades_a_presence_recorded_by_qr_or_a_sheet(cast, login, online, point):
@@ -291,7 +339,7 @@ def test_a_tampered_or_foreign_plan_is_refused(cast, login, online, point):
     token = plan_of(upload(client, point, vietnamese_list(cast, online)))
     response = client.post(confirm_url(point), {"plan": token[:-2] + "xx"})
     assert response.status_code == 302 and not Attendance.objects.exists()
-    assert "expired or is damaged" in client.get(response.url).content.decode()
+    assert "Bản xem trước đã hết hạn hoặc bị lỗi" in client.get(response.url).content.decode()
     staff = login(cast.staff)  # the plan was signed for officer_a
     staff.post(confirm_url(point), {"plan": token})
     assert not Attendance.objects.exists()

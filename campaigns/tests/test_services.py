@@ -30,7 +30,7 @@ def test_a_document_is_searchable_without_diacritics(db):
 
 def test_the_same_document_cannot_be_recorded_twice(db):
     make_document()
-    with pytest.raises(DomainError, match="already recorded"):
+    with pytest.raises(DomainError, match="đã có trong hệ thống"):
         make_document(number_symbol="21-kl/TW", title="Bản trùng")
     assert Document.objects.count() == 1
 
@@ -55,7 +55,7 @@ def test_a_new_campaign_is_a_draft_with_its_documents_and_audience(cast):
 
 
 def test_the_audience_must_lie_under_the_organising_committee(cast):
-    with pytest.raises(DomainError, match="is not under"):
+    with pytest.raises(DomainError, match="không trực thuộc"):
         make_campaign(cast.committee_a, audience=[cast.cell_b])
     assert not Campaign.objects.exists()
 
@@ -64,11 +64,11 @@ def test_a_campaign_needs_documents_an_audience_kinds_and_ordered_dates(cast):
     today = timezone.localdate()
     base = {"actor": None, "title": "X", "organisation": cast.province, "starts_on": today, "ends_on": today}
     document = make_document()
-    with pytest.raises(DomainError, match="document"):
+    with pytest.raises(DomainError, match="Chọn ít nhất một văn bản"):
         services.campaign_create(documents=[], audience=[cast.province], **base)
-    with pytest.raises(DomainError, match="organisation"):
+    with pytest.raises(DomainError, match="Chọn ít nhất một tổ chức"):
         services.campaign_create(documents=[document], audience=[], **base)
-    with pytest.raises(DomainError, match="kind of participant"):
+    with pytest.raises(DomainError, match="Chọn ít nhất một đối tượng tham gia"):
         services.campaign_create(
             documents=[document],
             audience=[cast.province],
@@ -77,7 +77,7 @@ def test_a_campaign_needs_documents_an_audience_kinds_and_ordered_dates(cast):
             include_non_party=False,
             **base,
         )
-    with pytest.raises(DomainError, match="end before"):
+    with pytest.raises(DomainError, match="Ngày kết thúc đợt học tập không được trước ngày bắt đầu"):
         services.campaign_create(
             documents=[document], audience=[cast.province], **{**base, "ends_on": today - dt.timedelta(days=1)}
         )
@@ -107,10 +107,10 @@ def test_draft_opens_closes_and_staff_may_reopen(cast):
 @pytest.mark.parametrize(
     ("start", "service", "message"),
     [
-        (S.OPEN, services.campaign_open, "Only a draft"),
-        (S.DRAFT, services.campaign_close, "Only an open"),
-        (S.CLOSED, services.campaign_close, "Only an open"),
-        (S.OPEN, services.campaign_reopen, "Only a closed"),
+        (S.OPEN, services.campaign_open, "Chỉ có thể mở đợt học tập đang ở trạng thái nháp"),
+        (S.DRAFT, services.campaign_close, "Chỉ có thể đóng đợt học tập đang mở"),
+        (S.CLOSED, services.campaign_close, "Chỉ có thể đóng đợt học tập đang mở"),
+        (S.OPEN, services.campaign_reopen, "Chỉ có thể mở lại đợt học tập đã đóng"),
     ],
 )
 def test_impossible_transitions_are_refused(cast, start, service, message):
@@ -122,9 +122,9 @@ def test_impossible_transitions_are_refused(cast, start, service, message):
 
 def test_a_closed_campaign_cannot_be_changed(cast):
     campaign = make_campaign(cast.province, status=S.CLOSED)
-    with pytest.raises(DomainError, match="closed"):
+    with pytest.raises(DomainError, match="Đợt học tập này đã đóng"):
         services.campaign_update(actor=None, campaign=campaign, title="Đổi tên")
-    with pytest.raises(DomainError, match="closed"):
+    with pytest.raises(DomainError, match="Đợt học tập này đã đóng"):
         make_session(campaign)
     assert Campaign.objects.get(pk=campaign.pk).title != "Đổi tên"
 
@@ -158,10 +158,10 @@ def test_cascade_skips_committees_outside_the_audience_and_is_idempotent(cast):
 def test_a_plan_cannot_be_cascaded_and_a_closed_campaign_neither(cast):
     campaign = make_campaign(cast.province)
     plan = services.campaign_cascade(actor=None, campaign=campaign).created[0]
-    with pytest.raises(DomainError, match="plan cannot be cascaded"):
+    with pytest.raises(DomainError, match="Không thể triển khai tiếp một kế hoạch"):
         services.campaign_cascade(actor=None, campaign=plan)
     closed = make_campaign(cast.province, status=S.CLOSED, title="Đã đóng")
-    with pytest.raises(DomainError, match="closed"):
+    with pytest.raises(DomainError, match="Đợt học tập này đã đóng"):
         services.campaign_cascade(actor=None, campaign=closed)
     assert not closed.plans.exists()
 
@@ -181,11 +181,11 @@ def test_opening_closing_and_reopening_a_campaign_carries_its_plans(cast):
 def test_a_plan_opens_or_reopens_only_under_an_open_campaign(cast):
     campaign = make_campaign(cast.province, status=S.DRAFT)
     plan = services.campaign_cascade(actor=None, campaign=campaign).created[0]
-    with pytest.raises(DomainError, match="not open yet"):
+    with pytest.raises(DomainError, match="Đợt học tập của Tỉnh ủy chưa mở"):
         services.campaign_open(actor=None, campaign=plan)
     services.campaign_open(actor=None, campaign=campaign)
     services.campaign_close(actor=None, campaign=campaign)
-    with pytest.raises(DomainError, match="reopen it first"):
+    with pytest.raises(DomainError, match="Đợt học tập của Tỉnh ủy đã đóng: hãy mở lại trước"):
         services.campaign_reopen(actor=None, campaign=plan)
 
 
@@ -195,11 +195,11 @@ def test_a_plan_adapts_its_dates_within_the_provincial_period_only(cast):
     later = campaign.starts_on + dt.timedelta(days=5)
     services.campaign_update(actor=cast.officer_a, campaign=plan, starts_on=later)
     assert Campaign.objects.get(pk=plan.pk).starts_on == later
-    with pytest.raises(DomainError, match="within the provincial campaign"):
+    with pytest.raises(DomainError, match="Kế hoạch phải nằm trong thời gian của đợt học tập do Tỉnh ủy tổ chức"):
         services.campaign_update(actor=None, campaign=plan, ends_on=campaign.ends_on + dt.timedelta(days=1))
-    with pytest.raises(DomainError, match="follow the provincial campaign"):
+    with pytest.raises(DomainError, match="Các thông tin sau theo đợt học tập của Tỉnh ủy"):
         services.campaign_update(actor=None, campaign=plan, target_rate=50)
-    with pytest.raises(DomainError, match="follow the provincial campaign"):
+    with pytest.raises(DomainError, match="Các thông tin sau theo đợt học tập của Tỉnh ủy"):
         services.campaign_update(actor=None, campaign=plan, audience=[cast.cell_a])
 
 
@@ -224,7 +224,7 @@ def test_a_change_of_the_provincial_campaign_reaches_its_plans(cast):
 def test_a_committee_with_a_plan_cannot_leave_the_audience(cast):
     campaign = make_campaign(cast.province)
     services.campaign_cascade(actor=None, campaign=campaign)
-    with pytest.raises(DomainError, match="already has its own plan"):
+    with pytest.raises(DomainError, match="đã có kế hoạch riêng"):
         services.campaign_update(actor=None, campaign=campaign, audience=[cast.committee_a])
     assert set(campaign.audience.all()) == {cast.province}
 
@@ -281,8 +281,8 @@ def test_speakers_and_points_are_changed_and_removed_through_the_service(cast):
 @pytest.mark.parametrize(
     ("fmt", "hosts", "message"),
     [
-        (StudySession.Format.IN_PERSON, ["committee_a"], "in-person session has no connection points"),
-        (StudySession.Format.HYBRID, ["cell_b"], "is not under"),
+        (StudySession.Format.IN_PERSON, ["committee_a"], "Hội nghị trực tiếp không có điểm cầu"),
+        (StudySession.Format.HYBRID, ["cell_b"], "không trực thuộc"),
     ],
 )
 def test_bad_points_leave_nothing_saved(cast, fmt, hosts, message):
@@ -302,10 +302,10 @@ def test_bad_points_leave_nothing_saved(cast, fmt, hosts, message):
 
 def test_a_session_is_organised_under_the_campaigns_organiser_and_ends_after_it_starts(cast):
     campaign = make_campaign(cast.committee_a)
-    with pytest.raises(DomainError, match="is not under"):
+    with pytest.raises(DomainError, match="không trực thuộc"):
         services.session_save(actor=None, campaign=campaign, organisation=cast.committee_b, title="X", **_times())
     start = timezone.now()
-    with pytest.raises(DomainError, match="end after it starts"):
+    with pytest.raises(DomainError, match="Thời gian kết thúc hội nghị phải sau thời gian bắt đầu"):
         services.session_save(
             actor=None, campaign=campaign, organisation=cast.committee_a, title="X", starts_at=start, ends_at=start
         )
@@ -314,6 +314,6 @@ def test_a_session_is_organised_under_the_campaigns_organiser_and_ends_after_it_
 
 def test_a_host_may_have_only_one_point_per_session(cast):
     campaign = make_campaign(cast.province)
-    with pytest.raises(DomainError, match="at most one connection point"):
+    with pytest.raises(DomainError, match="chỉ đăng cai tối đa một điểm cầu"):
         make_session(campaign, points=[cast.committee_a, cast.committee_a])
     assert not StudySession.objects.exists()

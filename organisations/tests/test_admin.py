@@ -4,6 +4,7 @@ scoped changelists, refused writes that leave the database as it was, and Vietna
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from html.parser import HTMLParser
 from typing import Any
@@ -405,6 +406,27 @@ def test_admin_pages_are_in_vietnamese_by_default(cast, login):
     assert 'lang="vi"' in index and "Thêm vào" in index and "Thay đổi" in index
     changelist = client.get(changelist_url(Person)).content.decode()
     assert "Tìm kiếm" in changelist and "Bộ lọc" in changelist  # Django's own vi catalogue: search, filter
+
+
+def test_admin_strings_missing_from_djangos_vi_catalogue_are_vietnamese_too(cast, login):
+    client = login(cast.staff)
+    changelist = client.get(changelist_url(RoleGrant)).content.decode()
+    assert "Chuyển đến nội dung chính" in changelist and "Skip to main content" not in changelist
+    assert 'name="index" value="0">Thực hiện</button>' in changelist  # the actions' Run button
+    script = client.get("/admin/jsi18n/").content.decode()
+    calendar = json.loads(re.search(r"const newcatalog = (\{.*?\});", script, re.S)[1])
+    assert (calendar["Monday"], calendar["abbrev. day Monday\x04Mon"]) == ("Thứ hai", "T2")  # locale/vi djangojs
+
+
+def test_grant_admin_names_its_columns_in_vietnamese_and_keeps_the_account_read_only(cast, login):
+    client = login(cast.staff)
+    listed = client.get(changelist_url(RoleGrant)).content.decode()
+    assert all(label in listed for label in ("Tài khoản đăng nhập", "Ngày phân quyền", "Người phân quyền"))
+    assert not re.search(r">\s*(User|Granted at|Granted by)\s*<", listed)
+    grant = RoleGrant.objects.get(user=cast.secretary_a)
+    page = client.get(change_url(grant)).content.decode()
+    assert "Tài khoản đăng nhập" in page and cast.secretary_a.username in page and 'name="user"' not in page
+    assert 'name="user"' in client.get(reverse("admin:organisations_rolegrant_add")).content.decode()
 
 
 def test_admin_follows_the_chosen_language(cast, login):

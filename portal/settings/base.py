@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "campaigns",
     "essays",
     "materials",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -129,7 +130,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Off: a plain {{ }} of an id or a year must never become "2.306" in an attribute, URL or form value. Figures
+# shown to people go through portal_format's |number and |percent filters, which group digits themselves.
+USE_THOUSAND_SEPARATOR = False
 FORMAT_MODULE_PATH = ["portal.formats"]
 
 STATIC_URL = "/static/"
@@ -144,6 +147,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 PORTAL_UPLOAD_MAX_MB = int(os.environ.get("PORTAL_UPLOAD_MAX_MB", "10"))
+# Study materials (books, slides, recordings): streamed to disk, never held in memory.
+PORTAL_MATERIAL_MAX_MB = int(os.environ.get("PORTAL_MATERIAL_MAX_MB", "500"))
 # Rosters: a province's 46,000 rows are 2-3 MB as .xlsx, ~5 MB as .csv.
 PORTAL_ROSTER_UPLOAD_MAX_MB = int(os.environ.get("PORTAL_ROSTER_UPLOAD_MAX_MB", "20"))
 PORTAL_ROSTER_MAX_ROWS = int(os.environ.get("PORTAL_ROSTER_MAX_ROWS", "100000"))
@@ -191,11 +196,23 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task a dead worker took is handed out again after this many seconds (Redis). The reliability test lowers it
+# (and with it how often workers sweep for such tasks).
+_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": 1 if _VISIBILITY_TIMEOUT < 60 else 10,
+    "unacked_restore_throttle": 1 if _VISIBILITY_TIMEOUT < 60 else 10,
+}
 CELERY_TASK_TIME_LIMIT = 1800  # below the visibility timeout, so a hung task dies before redelivery
 CELERY_TASK_SOFT_TIME_LIMIT = 1700
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "reports-run-schedules": {"task": "reports.tasks.run_schedules", "schedule": 3600.0},
+    "reports-mark-stuck": {"task": "reports.tasks.mark_stuck", "schedule": 300.0},
+    # Compare a campaign's essays once its deadline (then its cut-off) has passed: essays.similarity.
+    "essays-similarity-after-deadline": {"task": "essays.similarity.similarity_after_deadline", "schedule": 3600.0},
+}
 
 LOGGING = {
     "version": 1,

@@ -118,7 +118,12 @@ def _die_with_parent() -> None:
         pass
 
 
-def _start_worker(db: dict[str, Any], base_dir: str) -> CeleryWorker:
+def _start_worker(
+    db: dict[str, Any], base_dir: str, *, queues: str = "", extra_env: dict[str, str] | None = None,
+    purge: bool = True,
+) -> CeleryWorker:
+    """Start a worker subprocess on the test database. ``queues``: consume only these (comma-separated);
+    ``extra_env``: more environment for the worker (e.g. fault injection in a reliability test)."""
     from portal.celery import app
 
     nodename = f"pytest-{os.getpid()}-{uuid.uuid4().hex[:6]}@localhost"
@@ -128,9 +133,11 @@ def _start_worker(db: dict[str, Any], base_dir: str) -> CeleryWorker:
         "DATABASE_URL": database_url(db),
         "DATABASE_CONN_MAX_AGE": "0",  # no connection outlives a task: the test database can be flushed and dropped
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
     # Stale messages from an earlier, interrupted run would otherwise run against this session's database.
-    app.control.purge()
+    if purge:
+        app.control.purge()
     log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)  # noqa: SIM115
     command = [
         sys.executable,
@@ -145,6 +152,7 @@ def _start_worker(db: dict[str, Any], base_dir: str) -> CeleryWorker:
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",
+        *([f"--queues={queues}"] if queues else []),
     ]
     process = subprocess.Popen(
         command, cwd=base_dir, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
