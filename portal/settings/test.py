@@ -13,3 +13,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+
+# Uploaded and generated files of the tests go to a temporary directory, never the checkout's var/media. The path is
+# put in the environment so the Celery worker subprocess the tests start (it inherits it) writes to the same place.
+import os as _os  # noqa: E402
+import tempfile as _tempfile  # noqa: E402
+
+MEDIA_ROOT = Path(  # noqa: F405
+    _os.environ.setdefault("PORTAL_TEST_MEDIA_ROOT", _tempfile.mkdtemp(prefix="portal-test-media-"))
+)
