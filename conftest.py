@@ -59,9 +59,15 @@ class Cast:
 
     def users(self) -> dict[str, Any]:
         return {
-            "superuser": self.superuser, "staff": self.staff, "officer_a": self.officer_a,
-            "officer_b": self.officer_b, "secretary_a": self.secretary_a, "secretary_b": self.secretary_b,
-            "member_a": self.member_a, "member_b": self.member_b, "outsider": self.outsider,
+            "superuser": self.superuser,
+            "staff": self.staff,
+            "officer_a": self.officer_a,
+            "officer_b": self.officer_b,
+            "secretary_a": self.secretary_a,
+            "secretary_b": self.secretary_b,
+            "member_a": self.member_a,
+            "member_b": self.member_b,
+            "outsider": self.outsider,
         }
 
 
@@ -104,10 +110,25 @@ def cast(db: Any) -> Cast:
     PersonFactory(full_name="Võ Thị Hoa", organisation=cell_b, kind=Person.Kind.NON_PARTY, card_number=None)
 
     return Cast(
-        province=province, committee_a=committee_a, grassroots_a=grassroots_a, cell_a=cell_a, cell_a2=cell_a2,
-        committee_b=committee_b, grassroots_b=grassroots_b, cell_b=cell_b, superuser=superuser, staff=staff,
-        officer_a=officer_a, officer_b=officer_b, secretary_a=secretary_a, secretary_b=secretary_b,
-        member_a=member_a, member_b=member_b, outsider=outsider, person_a=person_a, person_a2=person_a2,
+        province=province,
+        committee_a=committee_a,
+        grassroots_a=grassroots_a,
+        cell_a=cell_a,
+        cell_a2=cell_a2,
+        committee_b=committee_b,
+        grassroots_b=grassroots_b,
+        cell_b=cell_b,
+        superuser=superuser,
+        staff=staff,
+        officer_a=officer_a,
+        officer_b=officer_b,
+        secretary_a=secretary_a,
+        secretary_b=secretary_b,
+        member_a=member_a,
+        member_b=member_b,
+        outsider=outsider,
+        person_a=person_a,
+        person_a2=person_a2,
         person_b=person_b,
     )
 
@@ -130,8 +151,13 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
         **browser_type_launch_args,
         "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
         "args": [
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-quic",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
         ],
     }
 

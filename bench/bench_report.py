@@ -41,13 +41,13 @@ import django  # noqa: E402
 
 django.setup()
 
+from bench_participation import bare_sql, compare  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench_participation import bare_sql, compare  # noqa: E402
 from campaigns import participation  # noqa: E402
 from campaigns.models import Attendance, Campaign, Document, StudySession  # noqa: E402
 from organisations.models import STEP, Organisation, Person  # noqa: E402
@@ -89,18 +89,24 @@ def province(repeat: int) -> int:
 
     campaign = (
         Campaign.objects.filter(parent__isnull=True, status=Campaign.Status.OPEN)
-        .annotate(n=Count("sessions__attendances")).order_by("-n").first()
+        .annotate(n=Count("sessions__attendances"))
+        .order_by("-n")
+        .first()
     )
     if campaign is None:
         print("No campaign: load the demo first (manage.py seed_demo).", file=sys.stderr)
         return 2
     org = campaign.organisation
     frame = participation.frame_of(campaign)
-    print(f"{connection.vendor}, {connection.settings_dict['NAME']}: {Person.objects.count():,} people; "
-          f"{campaign.title[:60]}…; median of {repeat}; load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"{connection.vendor}, {connection.settings_dict['NAME']}: {Person.objects.count():,} people; "
+        f"{campaign.title[:60]}…; median of {repeat}; load average {os.getloadavg()[0]:.2f}"
+    )
     orm_time, sql_time, agree = aggregate_pair(frame, org, repeat)
-    print(f"  aggregates (participation, 1 grouped query)  ORM {orm_time * 1000:8.1f} ms  SQL {sql_time * 1000:8.1f} ms  "
-          f"ORM/SQL {orm_time / sql_time:4.2f}  figures {'agree' if agree else 'DIFFER'}")
+    print(
+        f"  aggregates (participation, 1 grouped query)  ORM {orm_time * 1000:8.1f} ms  SQL {sql_time * 1000:8.1f} ms  "
+        f"ORM/SQL {orm_time / sql_time:4.2f}  figures {'agree' if agree else 'DIFFER'}"
+    )
     root = rules.root_of(campaign)
     levels = quality.levels_of(root)
     samples = []
@@ -123,14 +129,15 @@ def province(repeat: int) -> int:
     xlsx = rendering.xlsx(data, report, "1-BC/BENCH")
     xlsx_time = time.perf_counter() - started
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"  PDF rendering {pdf_time:6.2f} s ({len(pdf) / 1024:,.0f} KB)   Excel {xlsx_time:6.2f} s "
-          f"({len(xlsx) / 1024:,.0f} KB)   peak RSS {rss_before / 1024:,.0f} -> {rss_after / 1024:,.0f} MB")
+    print(
+        f"  PDF rendering {pdf_time:6.2f} s ({len(pdf) / 1024:,.0f} KB)   Excel {xlsx_time:6.2f} s "
+        f"({len(xlsx) / 1024:,.0f} KB)   peak RSS {rss_before / 1024:,.0f} -> {rss_after / 1024:,.0f} MB"
+    )
 
     user = type("Bench", (), {"is_authenticated": True, "is_active": True, "is_superuser": True, "pk": None})()
     with transaction.atomic():
         started = time.perf_counter()
-        result = services.request_report(actor=user, campaign=campaign, organisation=org,
-                                         as_of=timezone.localdate())
+        result = services.request_report(actor=user, campaign=campaign, organisation=org, as_of=timezone.localdate())
     result.report.refresh_from_db()
     total = time.perf_counter() - started
     print(f"  end to end (request -> content, PDF, Excel; in-process)   {total:6.2f} s   status {result.report.status}")
@@ -152,7 +159,7 @@ def load_national(people: int) -> None:
     with INSERT … SELECT generate_series."""
     cells_wanted = max(1, people // 30)
     per_committee = max(1, cells_wanted // (PROVINCES * COMMITTEES))
-    grassroots_per_committee = max(1, int(per_committee ** 0.5))
+    grassroots_per_committee = max(1, int(per_committee**0.5))
     cells_per_grassroots = max(1, per_committee // grassroots_per_committee)
     now = timezone.now()
     rows: list[tuple[Any, ...]] = []
@@ -186,35 +193,57 @@ def load_national(people: int) -> None:
                             WHERE p.path = substr(c.path, 1, length(c.path) - {STEP}) AND length(c.path) > {STEP}""")
         print(f"  {len(rows):,} organisations in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
-        cursor.execute(f"CREATE TEMP TABLE bench_cells AS SELECT id, row_number() OVER (ORDER BY path) AS rn "
-                       f"FROM {ORG} WHERE kind = 'cell'")
+        cursor.execute(
+            f"CREATE TEMP TABLE bench_cells AS SELECT id, row_number() OVER (ORDER BY path) AS rn "
+            f"FROM {ORG} WHERE kind = 'cell'"
+        )
         cursor.execute("SELECT count(*) FROM bench_cells")
         cells = cursor.fetchone()[0]
-        cursor.execute(f"""
+        cursor.execute(
+            f"""
             INSERT INTO {PERSON} (full_name, kind, status, organisation_id, gender, phone, email, search_name,
                                   sort_key, created_at, updated_at)
             SELECT 'Nguyễn Văn ' || g,
                    CASE WHEN g %% 20 = 0 THEN 'probationary' WHEN g %% 15 = 0 THEN 'non_party' ELSE 'official' END,
                    CASE WHEN g %% 50 = 0 THEN 'excused' ELSE 'active' END,
                    c.id, '', '', '', 'nguyen van ' || g, lpad(g::text, 12, '0'), now(), now()
-              FROM generate_series(1, %s) g JOIN bench_cells c ON c.rn = (g %% %s) + 1""", [people, cells])
+              FROM generate_series(1, %s) g JOIN bench_cells c ON c.rn = (g %% %s) + 1""",
+            [people, cells],
+        )
         print(f"  {people:,} people in {time.perf_counter() - started:.1f} s")
-    document = Document.objects.create(kind="conclusion", number_symbol="21-KL/TW", issuing_body="BCH TW",
-                                       issued_on=timezone.localdate(), title="Kết luận 21-KL/TW (mô phỏng)")
+    document = Document.objects.create(
+        kind="conclusion",
+        number_symbol="21-KL/TW",
+        issuing_body="BCH TW",
+        issued_on=timezone.localdate(),
+        title="Kết luận 21-KL/TW (mô phỏng)",
+    )
     root = Organisation.objects.get(path="0001")
-    campaign = Campaign.objects.create(title="Học tập toàn quốc (mô phỏng)", organisation=root,
-                                       starts_on=timezone.localdate(), ends_on=timezone.localdate(),
-                                       status=Campaign.Status.OPEN)
+    campaign = Campaign.objects.create(
+        title="Học tập toàn quốc (mô phỏng)",
+        organisation=root,
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate(),
+        status=Campaign.Status.OPEN,
+    )
     campaign.documents.add(document)
     campaign.audience.add(root)
     start = timezone.now() - timezone.timedelta(days=3)
-    session = StudySession.objects.create(campaign=campaign, organisation=root, title="Hội nghị toàn quốc",
-                                          starts_at=start, ends_at=start + timezone.timedelta(hours=4))
+    session = StudySession.objects.create(
+        campaign=campaign,
+        organisation=root,
+        title="Hội nghị toàn quốc",
+        starts_at=start,
+        ends_at=start + timezone.timedelta(hours=4),
+    )
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute(f"""
+        cursor.execute(
+            f"""
             INSERT INTO {ATTENDANCE} (session_id, person_id, status, reason, source, recorded_at)
-            SELECT %s, id, 'present', '', 'sheet', now() FROM {PERSON} WHERE id %% 20 <> 7""", [session.pk])
+            SELECT %s, id, 'present', '', 'sheet', now() FROM {PERSON} WHERE id %% 20 <> 7""",
+            [session.pk],
+        )
         print(f"  {cursor.rowcount:,} attendance rows in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
         cursor.execute("ANALYZE")
@@ -240,18 +269,24 @@ def national(people: int, reload: bool, repeat: int) -> int:
     root = campaign.organisation
     region = Organisation.objects.filter(parent=root).order_by("path").first()
     one_province = Organisation.objects.filter(parent=region).order_by("path").first()
-    print(f"{connection.settings_dict['NAME']}: {Person.objects.count():,} people, "
-          f"{Organisation.objects.count():,} organisations; median of {repeat}; load {os.getloadavg()[0]:.2f}")
+    print(
+        f"{connection.settings_dict['NAME']}: {Person.objects.count():,} people, "
+        f"{Organisation.objects.count():,} organisations; median of {repeat}; load {os.getloadavg()[0]:.2f}"
+    )
     results = []
     for org in (one_province, region, root):
         size = participation.expected_people(frame, org).count()
         orm_time, sql_time, agree = aggregate_pair(frame, org, repeat)
         results.append((org, size, orm_time, sql_time))
-        print(f"  {org.name[:38]:<38} {size:>10,} people  ORM {orm_time:7.2f} s  SQL {sql_time:7.2f} s  "
-              f"ORM/SQL {orm_time / sql_time:4.2f}  figures {'agree' if agree else 'DIFFER'}")
+        print(
+            f"  {org.name[:38]:<38} {size:>10,} people  ORM {orm_time:7.2f} s  SQL {sql_time:7.2f} s  "
+            f"ORM/SQL {orm_time / sql_time:4.2f}  figures {'agree' if agree else 'DIFFER'}"
+        )
     (_, s0, t0, _), (_, s2, t2, _) = results[0], results[-1]
-    print(f"  growth: {s2 / s0:,.0f}x the people -> {t2 / t0:,.1f}x the time "
-          f"({t2 / s2 * 1e6:.2f} µs per person at national scale)")
+    print(
+        f"  growth: {s2 / s0:,.0f}x the people -> {t2 / t0:,.1f}x the time "
+        f"({t2 / s2 * 1e6:.2f} µs per person at national scale)"
+    )
     return 0
 
 

@@ -82,9 +82,11 @@ def main() -> int:
         return 2
     committees = list(Organisation.objects.filter(parent=root, kind=Organisation.Kind.COMMITTEE).order_by("path"))
     people = Person.objects.count()
-    print(f"{connection.vendor}, {connection.settings_dict['NAME']}: {people:,} people, "
-          f"{Organisation.objects.count():,} organisations, {len(committees)} committees under {root.name}; "
-          f"median of {args.repeat} runs; DEBUG {settings.DEBUG}; load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"{connection.vendor}, {connection.settings_dict['NAME']}: {people:,} people, "
+        f"{Organisation.objects.count():,} organisations, {len(committees)} committees under {root.name}; "
+        f"median of {args.repeat} runs; DEBUG {settings.DEBUG}; load average {os.getloadavg()[0]:.2f}"
+    )
 
     def orm_each() -> list[int]:
         return [selectors.members_under(c).count() for c in committees]
@@ -109,14 +111,18 @@ def main() -> int:
 
     ok = True
     rows = []
-    for label, orm, sql in (("per committee (13 queries)", orm_each, sql_each),
-                            ("grouped (1 query)", orm_grouped, sql_grouped)):
+    for label, orm, sql in (
+        ("per committee (13 queries)", orm_each, sql_each),
+        ("grouped (1 query)", orm_grouped, sql_grouped),
+    ):
         orm_time, sql_time, orm_counts, sql_counts = compare(orm, sql, args.repeat)
         agree = orm_counts == sql_counts
         ok &= agree
         rows.append((label, orm_time, sql_time, orm_counts))
-        print(f"  {label:<28} ORM {orm_time * 1000:8.2f} ms   SQL {sql_time * 1000:8.2f} ms   "
-              f"ORM/SQL {orm_time / sql_time:5.2f}   counts {'agree' if agree else 'DIFFER'}")
+        print(
+            f"  {label:<28} ORM {orm_time * 1000:8.2f} ms   SQL {sql_time * 1000:8.2f} ms   "
+            f"ORM/SQL {orm_time / sql_time:5.2f}   counts {'agree' if agree else 'DIFFER'}"
+        )
 
     print("\n  people under each committee:")
     for committee, count in zip(committees, rows[0][3], strict=True):

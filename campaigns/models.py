@@ -28,8 +28,9 @@ class Document(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     number_symbol = models.CharField(_("number and symbol"), max_length=50, help_text=_("e.g. 21-KL/TW"))
     issuing_body = models.CharField(_("issuing body"), max_length=200, help_text=_("e.g. Ban Chấp hành Trung ương"))
-    conference = models.CharField(_("conference"), max_length=200, blank=True,
-                                  help_text=_("e.g. Hội nghị Trung ương 4 khóa XIII"))
+    conference = models.CharField(
+        _("conference"), max_length=200, blank=True, help_text=_("e.g. Hội nghị Trung ương 4 khóa XIII")
+    )
     issued_on = models.DateField(_("date issued"))
     title = models.CharField(_("title"), max_length=500)
     summary = models.TextField(_("summary"), blank=True)
@@ -66,11 +67,17 @@ class Campaign(models.Model):
         Organisation, verbose_name=_("organising committee"), on_delete=models.PROTECT, related_name="campaigns"
     )
     parent = models.ForeignKey(
-        "self", verbose_name=_("provincial campaign"), null=True, blank=True, on_delete=models.CASCADE,
+        "self",
+        verbose_name=_("provincial campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="plans",
     )
     audience = models.ManyToManyField(
-        Organisation, verbose_name=_("audience"), related_name="+",
+        Organisation,
+        verbose_name=_("audience"),
+        related_name="+",
         help_text=_("Everyone under these organisations is expected to study."),
     )
     include_official = models.BooleanField(_("official Party members"), default=True)
@@ -81,15 +88,21 @@ class Campaign(models.Model):
     essay_required = models.BooleanField(_("essay required"), default=True)
     essay_deadline = models.DateTimeField(_("essay deadline"), null=True, blank=True)
     essay_cutoff = models.DateTimeField(
-        _("late submissions accepted until"), null=True, blank=True,
+        _("late submissions accepted until"),
+        null=True,
+        blank=True,
     )
     essay_min_words = models.PositiveIntegerField(_("minimum essay length (words)"), default=0)
     essay_outline = models.TextField(
-        _("official outline"), blank=True,
+        _("official outline"),
+        blank=True,
         help_text=_("The official outline (đề cương) text; essays copying it closely are shown to graders."),
     )
     target_rate = models.DecimalField(
-        _("target participation rate (%)"), max_digits=5, decimal_places=2, default=Decimal("90.00"),
+        _("target participation rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("90.00"),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -136,10 +149,14 @@ class StudySession(models.Model):
 
     ACCESS_PATH = "organisation__path"
 
-    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE,
-                                 related_name="sessions")
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="sessions"
+    )
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organising organisation"), on_delete=models.PROTECT, related_name="+",
+        Organisation,
+        verbose_name=_("organising organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     title = models.CharField(_("title"), max_length=300)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.MAIN)
@@ -191,8 +208,9 @@ class ConnectionPoint(models.Model):
     ACCESS_PATH = "host__path"
 
     session = models.ForeignKey(StudySession, on_delete=models.CASCADE, related_name="points")
-    host = models.ForeignKey(Organisation, verbose_name=_("host organisation"), on_delete=models.PROTECT,
-                             related_name="+")
+    host = models.ForeignKey(
+        Organisation, verbose_name=_("host organisation"), on_delete=models.PROTECT, related_name="+"
+    )
     venue = models.CharField(_("venue"), max_length=300)
     person_in_charge = models.CharField(_("person in charge"), max_length=150, blank=True)
 
@@ -213,8 +231,7 @@ class AttendanceSheet(models.Model):
     session = models.ForeignKey(StudySession, on_delete=models.CASCADE, related_name="sheets")
     cell = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField(default=0)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     submitted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -264,7 +281,8 @@ class Attendance(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "person"], name="one_attendance_per_person_session"),
             models.CheckConstraint(
-                condition=Q(status="absent") | Q(reason=""), name="reason_only_when_absent",
+                condition=Q(status="absent") | Q(reason=""),
+                name="reason_only_when_absent",
             ),
         ]
         indexes = [models.Index(fields=["person", "status"], name="attendance_person_status")]

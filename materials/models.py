@@ -54,16 +54,31 @@ class Material(models.Model):
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    document = models.ForeignKey(Document, verbose_name=_("resolution / document"), null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="materials")
-    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="materials")
-    session = models.ForeignKey(StudySession, verbose_name=_("session"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="materials")
-    issuing_unit = models.ForeignKey(Organisation, verbose_name=_("issuing unit"), on_delete=models.PROTECT,
-                                     related_name="materials")
-    classification = models.CharField(_("classification"), max_length=10, choices=Classification.choices,
-                                      default=Classification.INTERNAL)
+    document = models.ForeignKey(
+        Document,
+        verbose_name=_("resolution / document"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="materials",
+    )
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), null=True, blank=True, on_delete=models.SET_NULL, related_name="materials"
+    )
+    session = models.ForeignKey(
+        StudySession,
+        verbose_name=_("session"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="materials",
+    )
+    issuing_unit = models.ForeignKey(
+        Organisation, verbose_name=_("issuing unit"), on_delete=models.PROTECT, related_name="materials"
+    )
+    classification = models.CharField(
+        _("classification"), max_length=10, choices=Classification.choices, default=Classification.INTERNAL
+    )
     published = models.BooleanField(_("published"), default=False)
     file = models.FileField(_("file"), upload_to=material_upload_to, blank=True, max_length=200)
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
@@ -82,10 +97,12 @@ class Material(models.Model):
         verbose_name_plural = _("study materials")
         ordering = ["campaign", "order", "title"]
         constraints = [
-            models.CheckConstraint(condition=~Q(classification="secret", published=True),
-                                   name="secret_material_never_published"),
-            models.CheckConstraint(condition=~(Q(file="") & Q(external_url="")) | Q(published=False),
-                                   name="published_material_has_content"),
+            models.CheckConstraint(
+                condition=~Q(classification="secret", published=True), name="secret_material_never_published"
+            ),
+            models.CheckConstraint(
+                condition=~(Q(file="") & Q(external_url="")) | Q(published=False), name="published_material_has_content"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -105,14 +122,16 @@ class ShareLink(models.Model):
     material_classification = models.CharField(max_length=10, choices=Classification.choices, editable=False)
     nonce = models.CharField(max_length=32, unique=True, editable=False)
     code_hash = models.CharField(max_length=64, unique=True, editable=False)
-    cell = models.ForeignKey(Organisation, verbose_name=_("for cell"), null=True, blank=True,
-                             on_delete=models.CASCADE, related_name="+")
+    cell = models.ForeignKey(
+        Organisation, verbose_name=_("for cell"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     label = models.CharField(_("label"), max_length=200, blank=True)
     valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -121,8 +140,10 @@ class ShareLink(models.Model):
         verbose_name_plural = _("share links")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=~Q(material_classification="secret") | Q(revoked_at__isnull=False),
-                                   name="secret_material_has_no_live_link"),
+            models.CheckConstraint(
+                condition=~Q(material_classification="secret") | Q(revoked_at__isnull=False),
+                name="secret_material_has_no_live_link",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -161,3 +182,6 @@ class Access(models.Model):
             models.Index(fields=["person", "material"], name="material_access_person"),
             models.Index(fields=["link"], name="material_access_link"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.material_id} ({self.at:%d/%m/%Y %H:%M})"

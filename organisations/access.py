@@ -24,7 +24,7 @@ import operator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import reduce
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
@@ -32,7 +32,6 @@ from django.http import Http404
 
 from .models import Organisation, Person, RoleGrant
 
-M = TypeVar("M", bound=Model)
 Role = RoleGrant.Role
 
 
@@ -53,8 +52,16 @@ class Action(StrEnum):
 
 _OFFICER_ACTIONS = frozenset(
     {
-        Action.VIEW, Action.CHANGE, Action.MANAGE_TREE, Action.GRANT, Action.IMPORT, Action.ACTIVATE,
-        Action.ATTEND, Action.REPORT, Action.AUDIT, Action.MANAGE_CAMPAIGNS,
+        Action.VIEW,
+        Action.CHANGE,
+        Action.MANAGE_TREE,
+        Action.GRANT,
+        Action.IMPORT,
+        Action.ACTIVATE,
+        Action.ATTEND,
+        Action.REPORT,
+        Action.AUDIT,
+        Action.MANAGE_CAMPAIGNS,
     }
 )
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
@@ -121,14 +128,17 @@ def scope_of(user: Any) -> Scope:
         return cached
     grants = tuple(
         Grant(role, path, can_grade)
-        for role, path, can_grade in RoleGrant.objects.filter(
-            user=user, organisation__is_active=True
-        ).values_list("role", "organisation__path", "can_grade")
+        for role, path, can_grade in RoleGrant.objects.filter(user=user, organisation__is_active=True).values_list(
+            "role", "organisation__path", "can_grade"
+        )
     )
     person = Person.objects.filter(user=user).values_list("pk", "organisation_id", "organisation__path").first()
     person_id, org_id, org_path = person or (None, None, None)
     scope = Scope(
-        superuser=user.is_superuser, grants=grants, person_id=person_id, person_org_id=org_id,
+        superuser=user.is_superuser,
+        grants=grants,
+        person_id=person_id,
+        person_org_id=org_id,
         person_org_path=org_path,
     )
     user._portal_scope = scope
@@ -171,7 +181,9 @@ def _audience_clause(model: type[Model], paths: list[str]) -> Q | None:
     return Q(pk__in=matching.values("pk"))
 
 
-def visible(qs: QuerySet[M], user: Any, action: Action = Action.VIEW, *, as_participant: bool = True) -> QuerySet[M]:
+def visible[M: Model](
+    qs: QuerySet[M], user: Any, action: Action = Action.VIEW, *, as_participant: bool = True
+) -> QuerySet[M]:
     """The rows of ``qs`` on which ``user`` may perform ``action``.
 
     ``as_participant=False`` leaves out what the user sees only as a participant (their own rows, the
@@ -216,11 +228,7 @@ def can(user: Any, action: Action, org: Organisation | None = None) -> bool:
             return True
         if not org.path.startswith(grant.path):
             continue
-        if (
-            grant.role == Role.OFFICER
-            and action in _STRICTLY_BELOW_FOR_OFFICERS
-            and org.path == grant.path
-        ):
+        if grant.role == Role.OFFICER and action in _STRICTLY_BELOW_FOR_OFFICERS and org.path == grant.path:
             continue
         return True
     return False
@@ -338,7 +346,7 @@ def can_open_material_link(user: Any, material: Model) -> bool:
     return can_read_material(user, material)
 
 
-def listable_materials(qs: QuerySet[M], user: Any) -> QuerySet[M]:
+def listable_materials[M: Model](qs: QuerySet[M], user: Any) -> QuerySet[M]:
     """The study materials ``user`` may see listed with their title and data: those they may VIEW, except secret
     ones they do not manage (a participant meets those only as a placeholder without title or content)."""
     shown = visible(qs, user, Action.VIEW)
@@ -348,7 +356,7 @@ def listable_materials(qs: QuerySet[M], user: Any) -> QuerySet[M]:
     return shown.filter(~Q(classification="secret") | Q(pk__in=managed.values("pk")))
 
 
-def get_object_or_404(qs: QuerySet[M], user: Any, action: Action = Action.VIEW, **lookup: Any) -> M:
+def get_object_or_404[M: Model](qs: QuerySet[M], user: Any, action: Action = Action.VIEW, **lookup: Any) -> M:
     """Fetch a row the user can see (else 404), then require ``action`` on it (else 403)."""
     try:
         obj = visible(qs, user, Action.VIEW).get(**lookup)

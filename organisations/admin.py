@@ -101,8 +101,12 @@ class OrganisationForm(forms.ModelForm):
             raise ValidationError(_("Choose the parent organisation."))
         if parent is not None and self.instance.pk and parent.path.startswith(self.instance.path):
             raise ValidationError(_("An organisation cannot be moved under itself or its own sub-organisation."))
-        if parent is not None and self.user is not None and not access.can(self.user, A.MANAGE_TREE, parent) \
-                and not access.can(self.user, A.CHANGE, parent):
+        if (
+            parent is not None
+            and self.user is not None
+            and not access.can(self.user, A.MANAGE_TREE, parent)
+            and not access.can(self.user, A.CHANGE, parent)
+        ):
             raise ValidationError(_("You may not place an organisation there."))
         return parent
 
@@ -152,8 +156,9 @@ class OrganisationAdmin(ScopedModelAdmin):
             # see no change of parent and skip the move, leaving the subtree's paths stale. Hand it the row
             # as stored.
             stored = Organisation.objects.get(pk=obj.pk)
-            saved = services.organisation_update(actor=request.user, org=stored, parent=form.cleaned_data["parent"],
-                                                 **fields)
+            saved = services.organisation_update(
+                actor=request.user, org=stored, parent=form.cleaned_data["parent"], **fields
+            )
         else:
             saved = services.organisation_create(actor=request.user, parent=form.cleaned_data["parent"], **fields)
         obj.pk, obj.path = saved.pk, saved.path
@@ -201,14 +206,24 @@ class MembershipInline(admin.TabularInline):
 
 class PersonForm(forms.ModelForm):
     transfer_date = forms.DateField(
-        label=gettext_lazy("transfer date"), required=False,
+        label=gettext_lazy("transfer date"),
+        required=False,
         help_text=gettext_lazy("When the organisation changes: the date of the transfer (today if empty)."),
     )
 
     class Meta:
         model = Person
-        fields = ["full_name", "date_of_birth", "gender", "card_number", "kind", "status", "organisation",
-                  "phone", "email"]
+        fields = [
+            "full_name",
+            "date_of_birth",
+            "gender",
+            "card_number",
+            "kind",
+            "status",
+            "organisation",
+            "phone",
+            "email",
+        ]
 
 
 @admin.register(Person)
@@ -238,8 +253,9 @@ class PersonAdmin(ScopedModelAdmin):
     def save_form_via_service(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         data = {k: v for k, v in form.cleaned_data.items() if k != "transfer_date"}
         if change:
-            services.person_update(actor=request.user, person=obj, transfer_date=form.cleaned_data.get("transfer_date"),
-                                   **data)
+            services.person_update(
+                actor=request.user, person=obj, transfer_date=form.cleaned_data.get("transfer_date"), **data
+            )
         else:
             saved = services.person_create(actor=request.user, **data)
             obj.pk = saved.pk
@@ -318,8 +334,11 @@ class RoleGrantAdmin(ScopedModelAdmin):
     def save_form_via_service(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         data = form.cleaned_data
         saved = services.grant_create(
-            actor=request.user, user=data.get("user", obj.user), organisation=data.get("organisation", obj.organisation),
-            role=data.get("role", obj.role), can_grade=data["can_grade"],
+            actor=request.user,
+            user=data.get("user", obj.user),
+            organisation=data.get("organisation", obj.organisation),
+            role=data.get("role", obj.role),
+            can_grade=data["can_grade"],
         )
         obj.pk = saved.pk
 

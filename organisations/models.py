@@ -39,8 +39,12 @@ class Organisation(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent organisation"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("parent organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(_("tree path"), max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(_("depth"), editable=False, default=0)
@@ -109,8 +113,12 @@ class Person(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     email = models.EmailField(_("email"), blank=True)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("login account"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="person",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
     )
     search_name = models.CharField(max_length=150, editable=False, db_index=True, default="")
     sort_key = models.CharField(max_length=255, editable=False, db_index=True, default="")
@@ -126,6 +134,10 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def save(self, *args, **kwargs) -> None:  # derived columns only; no business logic here
+        self.refresh_derived()
+        super().save(*args, **kwargs)
+
     def refresh_derived(self) -> None:
         """Recompute the stored search and sort keys from the name (call before any save)."""
         self.full_name = normalise_name(self.full_name)
@@ -133,10 +145,6 @@ class Person(models.Model):
         self.sort_key = name_sort_key(self.full_name)
         if self.card_number == "":
             self.card_number = None
-
-    def save(self, *args, **kwargs) -> None:  # derived columns only; no business logic here
-        self.refresh_derived()
-        super().save(*args, **kwargs)
 
 
 class Membership(models.Model):
@@ -213,7 +221,11 @@ class AuditEntry(models.Model):
     target_id = models.CharField(_("object id"), max_length=64)
     target_repr = models.CharField(_("object"), max_length=255)
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("organisation"),
     )
     changes = models.JSONField(_("changes"), default=dict, blank=True)
@@ -246,7 +258,10 @@ class RosterImport(models.Model):
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="+",
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="+",
         help_text=_("The rows may only place people in this organisation or below it."),
     )
     filename = models.CharField(_("file name"), max_length=255)

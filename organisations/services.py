@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Max, Value
-from django.db.models.functions import Concat, Length, Substr
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +18,15 @@ from .models import STEP, Membership, Organisation, Person, RoleGrant
 
 ORG_FIELDS = ("name", "short_name", "symbol", "kind", "parent", "is_active")
 PERSON_FIELDS = (
-    "full_name", "date_of_birth", "gender", "card_number", "kind", "status", "organisation", "phone", "email",
+    "full_name",
+    "date_of_birth",
+    "gender",
+    "card_number",
+    "kind",
+    "status",
+    "organisation",
+    "phone",
+    "email",
 )
 
 
@@ -48,8 +56,13 @@ def organisation_create(*, actor: Any, parent: Organisation | None, **fields: An
     org.search_name = _fold_org(org)
     org.full_clean(exclude=["path", "depth", "search_name"])
     org.save()
-    audit.record(actor=actor, action="create", target=org, organisation=org,
-                 changes=audit.diff({}, audit.snapshot(org, ORG_FIELDS)))
+    audit.record(
+        actor=actor,
+        action="create",
+        target=org,
+        organisation=org,
+        changes=audit.diff({}, audit.snapshot(org, ORG_FIELDS)),
+    )
     return org
 
 
@@ -79,9 +92,7 @@ def organisation_update(*, actor: Any, org: Organisation, **fields: Any) -> Orga
 
 
 @transaction.atomic
-def organisation_move(
-    *, actor: Any, org: Organisation, new_parent: Organisation, _audit: bool = True
-) -> Organisation:
+def organisation_move(*, actor: Any, org: Organisation, new_parent: Organisation, _audit: bool = True) -> Organisation:
     """Move ``org`` and its whole subtree under ``new_parent``: one UPDATE rewrites every path.
 
     People, grants and history point at organisations by id, so they move with the subtree.
@@ -90,8 +101,9 @@ def organisation_move(
     if new_parent is None:
         raise DomainError(_("An organisation cannot be moved to the top of the tree."), field="parent")
     if new_parent.path.startswith(org.path):
-        raise DomainError(_("An organisation cannot be moved under itself or its own sub-organisation."),
-                          field="parent")
+        raise DomainError(
+            _("An organisation cannot be moved under itself or its own sub-organisation."), field="parent"
+        )
     if new_parent.is_cell:
         raise DomainError(_("A party cell cannot have sub-organisations."), field="parent")
     old_path, old_parent = org.path, org.parent
@@ -104,8 +116,13 @@ def organisation_move(
     Organisation.objects.filter(pk=org.pk).update(parent=new_parent)
     org.refresh_from_db()
     if _audit:
-        audit.record(actor=actor, action="move", target=org, organisation=org,
-                     changes={"parent": [str(old_parent), str(new_parent)]})
+        audit.record(
+            actor=actor,
+            action="move",
+            target=org,
+            organisation=org,
+            changes={"parent": [str(old_parent), str(new_parent)]},
+        )
     return org
 
 
@@ -120,8 +137,13 @@ def organisation_deactivate(*, actor: Any, org: Organisation) -> int:
             % {"count": active_people}
         )
     count = subtree.filter(is_active=True).update(is_active=False)
-    audit.record(actor=actor, action="deactivate", target=org, organisation=org,
-                 changes={"is_active": [True, False], "organisations": count})
+    audit.record(
+        actor=actor,
+        action="deactivate",
+        target=org,
+        organisation=org,
+        changes={"is_active": [True, False], "organisations": count},
+    )
     return count
 
 
@@ -131,10 +153,16 @@ def person_create(*, actor: Any, start_date: dt.date | None = None, **fields: An
     person.refresh_derived()
     person.full_clean()
     person.save()
-    Membership.objects.create(person=person, organisation=person.organisation,
-                              start_date=start_date or timezone.localdate())
-    audit.record(actor=actor, action="create", target=person, organisation=person.organisation,
-                 changes=audit.diff({}, audit.snapshot(person, PERSON_FIELDS)))
+    Membership.objects.create(
+        person=person, organisation=person.organisation, start_date=start_date or timezone.localdate()
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        target=person,
+        organisation=person.organisation,
+        changes=audit.diff({}, audit.snapshot(person, PERSON_FIELDS)),
+    )
     return person
 
 
@@ -154,8 +182,7 @@ def person_update(*, actor: Any, person: Person, transfer_date: dt.date | None =
         person_transfer(actor=actor, person=person, to=new_org, on=transfer_date, _audit=False)
     changes = audit.diff(before, audit.snapshot(person, PERSON_FIELDS))
     if changes:
-        audit.record(actor=actor, action="update", target=person, organisation=person.organisation,
-                     changes=changes)
+        audit.record(actor=actor, action="update", target=person, organisation=person.organisation, changes=changes)
     return person
 
 
@@ -178,8 +205,13 @@ def person_transfer(
     Person.objects.filter(pk=person.pk).update(organisation=to)
     person.organisation = to
     if _audit:
-        audit.record(actor=actor, action="transfer", target=person, organisation=to,
-                     changes={"organisation": [str(previous), str(to)], "date": on.isoformat()})
+        audit.record(
+            actor=actor,
+            action="transfer",
+            target=person,
+            organisation=to,
+            changes={"organisation": [str(previous), str(to)], "date": on.isoformat()},
+        )
     return person
 
 
@@ -192,7 +224,9 @@ def grant_create(*, actor: Any, user: Any, organisation: Organisation, role: str
     if role == RoleGrant.Role.SECRETARY and not organisation.is_cell:
         raise DomainError(_("A cell secretary is granted on a party cell."), field="organisation")
     grant, created = RoleGrant.objects.get_or_create(
-        user=user, organisation=organisation, role=role,
+        user=user,
+        organisation=organisation,
+        role=role,
         defaults={"can_grade": can_grade, "granted_by": actor if getattr(actor, "pk", None) else None},
     )
     if not created and grant.can_grade != can_grade:
@@ -201,13 +235,23 @@ def grant_create(*, actor: Any, user: Any, organisation: Organisation, role: str
     if role in (RoleGrant.Role.STAFF, RoleGrant.Role.OFFICER) and not user.is_staff:
         user.is_staff = True  # lets Django's admin machinery treat them as admin users
         user.save(update_fields=["is_staff"])
-    audit.record(actor=actor, action="grant", target=grant, organisation=organisation,
-                 changes={"user": str(user), "role": grant.get_role_display(), "can_grade": can_grade})
+    audit.record(
+        actor=actor,
+        action="grant",
+        target=grant,
+        organisation=organisation,
+        changes={"user": str(user), "role": grant.get_role_display(), "can_grade": can_grade},
+    )
     return grant
 
 
 @transaction.atomic
 def grant_revoke(*, actor: Any, grant: RoleGrant) -> None:
-    audit.record(actor=actor, action="revoke", target=grant, organisation=grant.organisation,
-                 changes={"user": str(grant.user), "role": grant.get_role_display()})
+    audit.record(
+        actor=actor,
+        action="revoke",
+        target=grant,
+        organisation=grant.organisation,
+        changes={"user": str(grant.user), "role": grant.get_role_display()},
+    )
     grant.delete()

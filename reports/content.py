@@ -19,10 +19,9 @@ from django.utils import timezone
 
 from campaigns import participation
 from campaigns.models import Campaign, StudySession
-from organisations.models import STEP, Organisation
-
 from essays import quality as essay_quality
 from essays import rules as essay_rules
+from organisations.models import STEP, Organisation
 
 
 @dataclass
@@ -71,7 +70,9 @@ def sessions_by_child(frame: participation.Frame, org: Organisation, now: dt.dat
     width = len(org.path) + STEP
     rows = (
         StudySession.objects.filter(
-            campaign_id__in=frame.family_ids, kind__in=participation.COUNTING_KINDS, starts_at__lte=now,
+            campaign_id__in=frame.family_ids,
+            kind__in=participation.COUNTING_KINDS,
+            starts_at__lte=now,
             organisation__path__startswith=org.path,
         )
         .order_by()
@@ -130,5 +131,3 @@ def build(campaign: Campaign, organisation: Organisation, as_of: dt.date) -> Con
         flagged=summary.flagged,
         grades=grades,
     )
-
-

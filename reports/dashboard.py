@@ -56,8 +56,10 @@ def timeline(frame: participation.Frame, org: Organisation) -> list[tuple[dt.dat
     """
     first = (
         Attendance.objects.filter(
-            person_id=OuterRef("pk"), session__campaign_id__in=frame.family_ids,
-            session__kind__in=participation.COUNTING_KINDS, status__in=participation.STUDIED_STATUSES,
+            person_id=OuterRef("pk"),
+            session__campaign_id__in=frame.family_ids,
+            session__kind__in=participation.COUNTING_KINDS,
+            status__in=participation.STUDIED_STATUSES,
         )
         .order_by("session__starts_at")
         .values("session__starts_at")[:1]
@@ -96,14 +98,16 @@ def panels(user: Any, campaign: Campaign) -> list[Panel]:
         panel = Panel(campaign=campaign, root=root, summary=summary, target=frame.target)
         panel.participation_bars = [
             Bar(row.organisation, row.figures.studied, row.figures.expected, row.below_target)
-            for row in summary.breakdown.rows if row.figures.expected
+            for row in summary.breakdown.rows
+            if row.figures.expected
         ]
         if root_campaign.essay_required:
             essays = quality.breakdown(essay_frame, root, children, levels)
             panel.essays = essays.total
             panel.essay_bars = [
                 Bar(row.organisation, row.figures.submitted, row.figures.required)
-                for row in essays.rows if row.figures.required
+                for row in essays.rows
+                if row.figures.required
             ]
         panel.timeline = timeline(frame, root)
         out.append(panel)

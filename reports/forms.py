@@ -26,7 +26,8 @@ def report_campaigns(user: Any) -> Any:
 def report_organisations(user: Any) -> Any:
     return access.visible(
         Organisation.objects.filter(is_active=True, depth__lte=MAX_DEPTH).exclude(kind=Organisation.Kind.CELL),
-        user, A.REPORT,
+        user,
+        A.REPORT,
     ).order_by("path")
 
 

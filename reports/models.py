@@ -26,10 +26,12 @@ class ReportSchedule(models.Model):
 
     ACCESS_PATH = "organisation__path"
 
-    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE,
-                                 related_name="report_schedules")
-    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE,
-                                     related_name="report_schedules")
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="report_schedules"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="report_schedules"
+    )
     frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
     want_pdf = models.BooleanField(_("PDF"), default=True)
     want_xlsx = models.BooleanField(_("Excel"), default=True)
@@ -57,16 +59,17 @@ class Report(models.Model):
     ACCESS_PATH = "organisation__path"
     ACTIVE = (Status.QUEUED, Status.RUNNING)
 
-    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE,
-                                 related_name="reports")
-    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
-                                     related_name="reports")
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="reports")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="reports"
+    )
     as_of = models.DateField(_("as of"))
     want_pdf = models.BooleanField(_("PDF"), default=True)
     want_xlsx = models.BooleanField(_("Excel"), default=True)
     key = models.CharField(max_length=120, editable=False)
-    schedule = models.ForeignKey(ReportSchedule, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="reports")
+    schedule = models.ForeignKey(
+        ReportSchedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     stage = models.CharField(max_length=200, blank=True)
@@ -89,8 +92,9 @@ class Report(models.Model):
         verbose_name_plural = _("reports")
         ordering = ["-requested_at"]
         constraints = [
-            models.UniqueConstraint(fields=["key"], condition=Q(status__in=["queued", "running"]),
-                                    name="one_active_report_per_key"),
+            models.UniqueConstraint(
+                fields=["key"], condition=Q(status__in=["queued", "running"]), name="one_active_report_per_key"
+            ),
             models.CheckConstraint(condition=Q(want_pdf=True) | Q(want_xlsx=True), name="report_has_a_format"),
         ]
         indexes = [models.Index(fields=["organisation", "-requested_at"], name="report_org_requested")]

@@ -24,7 +24,6 @@ from campaigns import participation
 from essays import quality as essay_quality
 from essays import rules as essay_rules
 from organisations.models import STEP, Organisation
-
 from portal.lib.pdf import render_pdf
 from portal.lib.qr import qr_svg
 from portal.templatetags.portal_format import number as fmt_number
@@ -56,7 +55,7 @@ def superior_line(org: Organisation) -> str:
         return ""
     for committee, party in _COMMITTEE_TO_PARTY:
         if parent.name.startswith(committee):
-            return party + parent.name[len(committee):]
+            return party + parent.name[len(committee) :]
     return parent.name
 
 
@@ -65,7 +64,7 @@ def place_of(org: Organisation) -> str:
     root = Organisation.objects.filter(path=org.path[:STEP]).first() or org
     for committee, _party in _COMMITTEE_TO_PARTY:
         if root.name.startswith(committee):
-            return root.name[len(committee):]
+            return root.name[len(committee) :]
     return root.name
 
 
@@ -73,8 +72,10 @@ def summary_text(data: Content) -> str:
     """The generated paragraph: "… 44.560/46.540 cán bộ, đảng viên tham gia học tập, đạt 95,74% …"."""
     total = data.total.figures
     parts = [
-        _("As of %(date)s, %(studied)s/%(expected)s cadres and Party members of %(org)s took part in the study, "
-          "a rate of %(rate)s (target %(target)s).")
+        _(
+            "As of %(date)s, %(studied)s/%(expected)s cadres and Party members of %(org)s took part in the study, "
+            "a rate of %(rate)s (target %(target)s)."
+        )
         % {
             "date": data.as_of.strftime("%d/%m/%Y"),
             "studied": fmt_number(total.studied),
@@ -102,8 +103,10 @@ def summary_text(data: Content) -> str:
         parts.append(
             _("Essays: %(submitted)s/%(required)s submitted, %(graded)s graded, %(failed)s not passed.")
             % {
-                "submitted": fmt_number(essays.submitted), "required": fmt_number(essays.required),
-                "graded": fmt_number(essays.graded), "failed": fmt_number(essays.failed),
+                "submitted": fmt_number(essays.submitted),
+                "required": fmt_number(essays.required),
+                "graded": fmt_number(essays.graded),
+                "failed": fmt_number(essays.failed),
             }
         )
     return " ".join(parts)
@@ -127,13 +130,17 @@ def chart_svg(data: Content, width: int = 640, bar: int = 14) -> SafeString:
         name = escape(line.organisation.short_name or line.organisation.name if line.organisation else "")
         out.append(f'<text x="{label_w - 6}" y="{y + bar - 3}" text-anchor="end">{name[:40]}</text>')
         out.append(f'<rect x="{label_w}" y="{y}" width="{value * plot_w:.1f}" height="{bar}" fill="{colour}"/>')
-        out.append(f'<text x="{label_w + value * plot_w + 4:.1f}" y="{y + bar - 3}">{escape(percent(line.figures.rate, 1))}</text>')
+        out.append(
+            f'<text x="{label_w + value * plot_w + 4:.1f}" y="{y + bar - 3}">'
+            f"{escape(percent(line.figures.rate, 1))}</text>"
+        )
     out.append(
-        f'<line x1="{target_x:.1f}" y1="8" x2="{target_x:.1f}" y2="{height - 14}" stroke="#000" stroke-dasharray="4 3"/>'
+        f'<line x1="{target_x:.1f}" y1="8" x2="{target_x:.1f}" y2="{height - 14}" '
+        'stroke="#000" stroke-dasharray="4 3"/>'
     )
     out.append(
         f'<text x="{target_x:.1f}" y="{height - 2}" text-anchor="middle">'
-        f'{escape(_("target"))} {escape(percent(data.target, 0))}</text></svg>'
+        f"{escape(_('target'))} {escape(percent(data.target, 0))}</text></svg>"
     )
     return mark_safe("".join(out))  # noqa: S308 - every text above is escaped
 
@@ -194,16 +201,36 @@ def xlsx(data: Content, report: Report, number: str) -> bytes:
     ws.append([data.organisation.name, _("as of %(date)s") % {"date": data.as_of.strftime("%d/%m/%Y")}])
     ws.append([])
     essay_titles = [
-        _("Essays required"), _("Essays submitted"), _("Submitted on time"), _("Graded"), _("Not passed"),
-        _("Re-studied"), _("Exempt"),
+        _("Essays required"),
+        _("Essays submitted"),
+        _("Submitted on time"),
+        _("Graded"),
+        _("Not passed"),
+        _("Re-studied"),
+        _("Exempt"),
     ] + list(data.grades)
-    _header(ws, [_("Organisation"), _("Expected"), _("Studied"), _("Rate"), _("Excused"), _("Sessions held"),
-                 _("Held its session")] + (essay_titles if data.total.essays is not None else []))
+    _header(
+        ws,
+        [
+            _("Organisation"),
+            _("Expected"),
+            _("Studied"),
+            _("Rate"),
+            _("Excused"),
+            _("Sessions held"),
+            _("Held its session"),
+        ]
+        + (essay_titles if data.total.essays is not None else []),
+    )
     for line in [*data.lines, data.total]:
         name = line.organisation.name if line.organisation else _("Total")
         row: list[Any] = [
-            name, line.figures.expected, line.figures.studied,
-            _rate_cell(ws, line.figures.rate, line.below_target), line.figures.excused, line.sessions,
+            name,
+            line.figures.expected,
+            line.figures.studied,
+            _rate_cell(ws, line.figures.rate, line.below_target),
+            line.figures.excused,
+            line.sessions,
             ("" if line.held is None else (_("yes") if line.held else _("no"))),
         ]
         if line.essays is not None:
@@ -225,8 +252,15 @@ def xlsx(data: Content, report: Report, number: str) -> bytes:
     flagged = wb.create_sheet(_("Flagged units"))
     _header(flagged, [_("Unit"), _("Above"), _("Expected"), _("Studied"), _("Rate")])
     for unit in data.flagged:
-        flagged.append([unit.name, unit.parent_name, unit.figures.expected, unit.figures.studied,
-                        _rate_cell(flagged, unit.figures.rate, True)])
+        flagged.append(
+            [
+                unit.name,
+                unit.parent_name,
+                unit.figures.expected,
+                unit.figures.studied,
+                _rate_cell(flagged, unit.figures.rate, True),
+            ]
+        )
 
     if data.total.essays is not None:
         root_frame = participation.frame_of(essay_rules.root_of(data.campaign))
@@ -236,11 +270,10 @@ def xlsx(data: Content, report: Report, number: str) -> bytes:
             _header(sheet, [_("Full name"), _("Organisation"), _("Kind"), _("Grade")])
             rows = essay_quality.people(root_frame, data.organisation, show)
             for person in rows.iterator(2000):
-                sheet.append([person.full_name, person.organisation.name, person.get_kind_display(),
-                              person.grade_label or ""])
+                sheet.append(
+                    [person.full_name, person.organisation.name, person.get_kind_display(), person.grade_label or ""]
+                )
 
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
-
-

@@ -29,8 +29,9 @@ def report_key(campaign: Campaign, organisation: Organisation, as_of: dt.date, w
     return f"{campaign.pk}:{organisation.pk}:{as_of.isoformat()}:{int(want_pdf)}{int(want_xlsx)}"
 
 
-def _check_request(actor: Any, campaign: Campaign, organisation: Organisation, as_of: dt.date,
-                   want_pdf: bool, want_xlsx: bool) -> None:
+def _check_request(
+    actor: Any, campaign: Campaign, organisation: Organisation, as_of: dt.date, want_pdf: bool, want_xlsx: bool
+) -> None:
     if actor is not None:  # None: the beat job, on behalf of a schedule whose author was checked
         access.require(actor, A.REPORT, organisation)
     if not (want_pdf or want_xlsx):
@@ -48,8 +49,14 @@ class Requested:
 
 
 def request_report(
-    *, actor: Any, campaign: Campaign, organisation: Organisation, as_of: dt.date,
-    want_pdf: bool = True, want_xlsx: bool = True, schedule: ReportSchedule | None = None,
+    *,
+    actor: Any,
+    campaign: Campaign,
+    organisation: Organisation,
+    as_of: dt.date,
+    want_pdf: bool = True,
+    want_xlsx: bool = True,
+    schedule: ReportSchedule | None = None,
 ) -> Requested:
     """Ask for a report: the row is created now, the worker builds it after the commit.
 
@@ -61,15 +68,29 @@ def request_report(
     try:
         with transaction.atomic():
             report = Report.objects.create(
-                campaign=campaign, organisation=organisation, as_of=as_of, want_pdf=want_pdf, want_xlsx=want_xlsx,
-                key=key, schedule=schedule, requested_by=actor, verification_code=secrets.token_hex(10),
+                campaign=campaign,
+                organisation=organisation,
+                as_of=as_of,
+                want_pdf=want_pdf,
+                want_xlsx=want_xlsx,
+                key=key,
+                schedule=schedule,
+                requested_by=actor,
+                verification_code=secrets.token_hex(10),
             )
             audit.record(actor=actor, action="report_requested", target=report, organisation=organisation)
     except IntegrityError:
         existing = Report.objects.filter(key=key, status__in=Report.ACTIVE).first()
         if existing is None:  # finished between our insert and this read: ask again
-            return request_report(actor=actor, campaign=campaign, organisation=organisation, as_of=as_of,
-                                  want_pdf=want_pdf, want_xlsx=want_xlsx, schedule=schedule)
+            return request_report(
+                actor=actor,
+                campaign=campaign,
+                organisation=organisation,
+                as_of=as_of,
+                want_pdf=want_pdf,
+                want_xlsx=want_xlsx,
+                schedule=schedule,
+            )
         return Requested(existing, created=False)
     _enqueue(report)
     return Requested(report, created=True)
@@ -94,7 +115,11 @@ def retry(*, actor: Any, report: Report) -> Report:
         try:
             with transaction.atomic():
                 Report.objects.filter(pk=report.pk).update(
-                    status=Report.Status.QUEUED, progress=0, stage="", error="", heartbeat_at=None,
+                    status=Report.Status.QUEUED,
+                    progress=0,
+                    stage="",
+                    error="",
+                    heartbeat_at=None,
                     requested_at=timezone.now(),
                 )
         except IntegrityError:
@@ -116,9 +141,11 @@ def is_stuck(report: Report, now: dt.datetime | None = None) -> bool:
 
 def next_number(organisation: Organisation, year: int) -> str:
     """The report's number and symbol, e.g. "12-BC/BTGTU": a running number per organisation and year."""
-    used = Report.objects.filter(
-        organisation=organisation, finished_at__year=year, status=Report.Status.DONE
-    ).exclude(number="").count()
+    used = (
+        Report.objects.filter(organisation=organisation, finished_at__year=year, status=Report.Status.DONE)
+        .exclude(number="")
+        .count()
+    )
     symbol = organisation.symbol or (organisation.short_name or "").upper().replace(" ", "") or "TU"
     return f"{used + 1}-BC/{symbol}"
 
@@ -135,15 +162,26 @@ def _advance(day: dt.date, frequency: str) -> dt.date:
 
 
 def schedule_create(
-    *, actor: Any, campaign: Campaign, organisation: Organisation, frequency: str, want_pdf: bool = True,
-    want_xlsx: bool = True, first_on: dt.date | None = None,
+    *,
+    actor: Any,
+    campaign: Campaign,
+    organisation: Organisation,
+    frequency: str,
+    want_pdf: bool = True,
+    want_xlsx: bool = True,
+    first_on: dt.date | None = None,
 ) -> ReportSchedule:
     _check_request(actor, campaign, organisation, timezone.localdate(), want_pdf, want_xlsx)
     first_on = first_on or _advance(timezone.localdate(), frequency)
     with transaction.atomic():
         schedule = ReportSchedule.objects.create(
-            campaign=campaign, organisation=organisation, frequency=frequency, want_pdf=want_pdf,
-            want_xlsx=want_xlsx, next_run_on=first_on, created_by=actor,
+            campaign=campaign,
+            organisation=organisation,
+            frequency=frequency,
+            want_pdf=want_pdf,
+            want_xlsx=want_xlsx,
+            next_run_on=first_on,
+            created_by=actor,
         )
         audit.record(actor=actor, action="report_schedule_created", target=schedule, organisation=organisation)
     return schedule
@@ -155,8 +193,7 @@ def schedule_stop(*, actor: Any, schedule: ReportSchedule) -> None:
     with transaction.atomic():
         if not ReportSchedule.objects.filter(pk=schedule.pk, active=True).update(active=False):
             return  # already stopped: nothing to record
-        audit.record(actor=actor, action="report_schedule_stopped", target=schedule,
-                     organisation=schedule.organisation)
+        audit.record(actor=actor, action="report_schedule_stopped", target=schedule, organisation=schedule.organisation)
 
 
 def run_due_schedules(today: dt.date | None = None) -> list[Report]:
@@ -177,8 +214,13 @@ def run_due_schedules(today: dt.date | None = None) -> list[Report]:
                 continue
             as_of = schedule.next_run_on - dt.timedelta(days=1)
             requested = request_report(
-                actor=None, campaign=schedule.campaign, organisation=schedule.organisation, as_of=as_of,
-                want_pdf=schedule.want_pdf, want_xlsx=schedule.want_xlsx, schedule=schedule,
+                actor=None,
+                campaign=schedule.campaign,
+                organisation=schedule.organisation,
+                as_of=as_of,
+                want_pdf=schedule.want_pdf,
+                want_xlsx=schedule.want_xlsx,
+                schedule=schedule,
             )
             next_on = schedule.next_run_on
             while next_on <= today:
@@ -186,5 +228,3 @@ def run_due_schedules(today: dt.date | None = None) -> list[Report]:
             ReportSchedule.objects.filter(pk=schedule.pk).update(next_run_on=next_on)
             made.append(requested.report)
     return made
-
-

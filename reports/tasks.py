@@ -48,8 +48,13 @@ def _claim(report_id: int) -> Report | None:
             return None  # deleted, already built, or failed (a retry re-queues it first)
         now = timezone.now()
         Report.objects.filter(pk=report_id).update(
-            status=Report.Status.RUNNING, attempts=report.attempts + 1, started_at=now, heartbeat_at=now,
-            progress=5, stage=_("Starting"), error="",
+            status=Report.Status.RUNNING,
+            attempts=report.attempts + 1,
+            started_at=now,
+            heartbeat_at=now,
+            progress=5,
+            stage=_("Starting"),
+            error="",
         )
     report.refresh_from_db()
     return report
@@ -87,7 +92,10 @@ def build_report(self, report_id: int) -> str:  # type: ignore[no-untyped-def]
 def _fail(report_id: int, exc: BaseException) -> None:
     reason = f"{type(exc).__name__}: {exc}"[:500]
     Report.objects.filter(pk=report_id, status=Report.Status.RUNNING).update(
-        status=Report.Status.FAILED, error=reason, finished_at=timezone.now(), stage="",
+        status=Report.Status.FAILED,
+        error=reason,
+        finished_at=timezone.now(),
+        stage="",
     )
     log.debug("report %s traceback: %s", report_id, traceback.format_exc())
 

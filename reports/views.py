@@ -47,8 +47,12 @@ def report_list(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             result = services.request_report(
-                actor=request.user, campaign=data["campaign"], organisation=data["organisation"],
-                as_of=data["as_of"], want_pdf=data["want_pdf"], want_xlsx=data["want_xlsx"],
+                actor=request.user,
+                campaign=data["campaign"],
+                organisation=data["organisation"],
+                as_of=data["as_of"],
+                want_pdf=data["want_pdf"],
+                want_xlsx=data["want_xlsx"],
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -115,9 +119,11 @@ def report_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 def report_verify(request: HttpRequest, code: str) -> HttpResponse:
     """/reports/verify/<code>/: public. Anyone holding a printed report checks that the portal issued it."""
-    report = Report.objects.select_related("organisation", "campaign").filter(
-        verification_code=code, status=Report.Status.DONE
-    ).first()
+    report = (
+        Report.objects.select_related("organisation", "campaign")
+        .filter(verification_code=code, status=Report.Status.DONE)
+        .first()
+    )
     return render(request, "reports/report_verify.html", {"report": report}, status=200 if report else 404)
 
 
@@ -130,8 +136,12 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.schedule_create(
-                actor=request.user, campaign=data["campaign"], organisation=data["organisation"],
-                frequency=data["frequency"], want_pdf=data["want_pdf"], want_xlsx=data["want_xlsx"],
+                actor=request.user,
+                campaign=data["campaign"],
+                organisation=data["organisation"],
+                frequency=data["frequency"],
+                want_pdf=data["want_pdf"],
+                want_xlsx=data["want_xlsx"],
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -163,10 +173,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
     access.require(request.user, A.REPORT)
     open_campaigns = campaign_selectors.dashboard_campaigns(user=request.user)
-    chosen = next((c for c in open_campaigns if str(c.pk) == request.GET.get("campaign")),
-                  open_campaigns[0] if open_campaigns else None)
+    chosen = next(
+        (c for c in open_campaigns if str(c.pk) == request.GET.get("campaign")),
+        open_campaigns[0] if open_campaigns else None,
+    )
     panels = board.panels(request.user, chosen) if chosen else []
     for panel in panels:
         panel.timeline_svg = board.timeline_svg(panel.timeline, panel.summary.breakdown.total.expected)
-    return render(request, "reports/dashboard.html",
-                  {"open_campaigns": open_campaigns, "chosen": chosen, "panels": panels})
+    return render(
+        request, "reports/dashboard.html", {"open_campaigns": open_campaigns, "chosen": chosen, "panels": panels}
+    )

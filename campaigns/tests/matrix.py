@@ -198,8 +198,15 @@ CHOOSER = table(
 )
 # The check-in screen (shown on a projector) and its status: those who record attendance at the session's
 # organisation. A member sees the session of a campaign that covers them, but has no right to its screen.
-CHECKIN_SCREEN = table(anonymous=REDIRECT, outsider=404, member_a=(403, 404, 404), secretary_a=(403, 404, 404),
-                       officer_a=(200, 200, 404), staff=200, superuser=200)
+CHECKIN_SCREEN = table(
+    anonymous=REDIRECT,
+    outsider=404,
+    member_a=(403, 404, 404),
+    secretary_a=(403, 404, 404),
+    officer_a=(200, 200, 404),
+    staff=200,
+    superuser=200,
+)
 # A member's scan: only participants check in, only at sessions that expect them.
 CHECKIN = table(
     anonymous=REDIRECT,

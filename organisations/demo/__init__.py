@@ -122,8 +122,12 @@ class Node:
 
 
 def _party_body(name: str, cells: Iterable[str], profile: str, **extra: Any) -> Node:
-    return Node(name, K.GRASSROOTS, symbol="ĐU",
-                children=[Node(f"Chi bộ {cell}", K.CELL, symbol="CB", profile=profile, **extra) for cell in cells])
+    return Node(
+        name,
+        K.GRASSROOTS,
+        symbol="ĐU",
+        children=[Node(f"Chi bộ {cell}", K.CELL, symbol="CB", profile=profile, **extra) for cell in cells],
+    )
 
 
 def _grassroots_cell(name: str, profile: str) -> Node:
@@ -193,27 +197,41 @@ def _district(rng: random.Random, key: str, suffix: str, high_schools: list[str]
     def fill(text: str) -> str:
         return text.replace("{L}", f"{level} {key}").replace("{C}", committee_word).replace("{P}", key)
 
-    bodies = [_party_body(fill(name) + suffix, fill(cells).split(","), profile)
-              for name, cells, profile in DISTRICT_PARTY_BODIES]
+    bodies = [
+        _party_body(fill(name) + suffix, fill(cells).split(","), profile)
+        for name, cells, profile in DISTRICT_PARTY_BODIES
+    ]
     for hero in high_schools:
-        bodies.append(_party_body(f"Đảng bộ Trường THPT {hero}{suffix}", rng.sample(SCHOOL_TEAMS.split(","), 5),
-                                  "school"))
+        bodies.append(
+            _party_body(f"Đảng bộ Trường THPT {hero}{suffix}", rng.sample(SCHOOL_TEAMS.split(","), 5), "school")
+        )
     cells = [_grassroots_cell(fill(name) + suffix, profile) for name, profile in DISTRICT_CELLS]
-    cells += [_grassroots_cell(f"Chi bộ Hợp tác xã Nông nghiệp {name}{suffix}", "business")
-              for name in rural if rng.random() < 0.5]
+    cells += [
+        _grassroots_cell(f"Chi bộ Hợp tác xã Nông nghiệp {name}{suffix}", "business")
+        for name in rural
+        if rng.random() < 0.5
+    ]
     return _spread(communes, bodies, cells)
 
 
-def _provincial(rng: random.Random, bodies: list[tuple[str, str]], cells: list[str], profile: str, suffix: str,
-                cell_profile: str | None = None) -> list[Node]:
+def _provincial(
+    rng: random.Random,
+    bodies: list[tuple[str, str]],
+    cells: list[str],
+    profile: str,
+    suffix: str,
+    cell_profile: str | None = None,
+) -> list[Node]:
     party = [_party_body(f"Đảng bộ {name}{suffix}", units.split(","), profile) for name, units in bodies]
     grassroots = [_grassroots_cell(f"Chi bộ {name}{suffix}", cell_profile or profile) for name in cells]
     return _spread(party, grassroots)
 
 
 def _police(rng: random.Random, suffix: str) -> list[Node]:
-    party = [_party_body(f"Đảng bộ {name}{suffix}", [f"Đội {i}" for i in range(1, rng.randint(3, 7) + 1)], "armed")
-             for name in POLICE_PARTY_BODIES]
+    party = [
+        _party_body(f"Đảng bộ {name}{suffix}", [f"Đội {i}" for i in range(1, rng.randint(3, 7) + 1)], "armed")
+        for name in POLICE_PARTY_BODIES
+    ]
     cells = [_grassroots_cell(f"Chi bộ {name}{suffix}", "armed") for name in POLICE_CELLS]
     return _spread(party, cells)
 
@@ -236,7 +254,7 @@ def plan(*, seed: int = DEFAULT_SEED, scale: float = 1.0) -> Node:
     root = Node(ROOT_NAME, K.PROVINCE, short_name="Tỉnh ủy", symbol="TU")
     heroes = rng.sample(THPT_HEROES, len(THPT_HEROES))  # each district's 3 high schools: distinct names
     for index, (name, short_name, symbol, key) in enumerate(COMMITTEES):
-        high_schools = heroes[3 * index: 3 * index + 3]
+        high_schools = heroes[3 * index : 3 * index + 3]
         base = _committee_items(rng, key, "", high_schools)
         wanted = max(1, round(len(base) * scale))
         items = base[:wanted]
@@ -333,9 +351,15 @@ class PeopleMaker:
             start = max(born + 18 * 365, self.earliest_start)
             start = min(start + rng.randint(0, 30 * 365), self.reference - rng.randint(0, 90))
         person = Person(
-            full_name=full_name, date_of_birth=dt.date.fromordinal(born), kind=kind, status=status,
-            gender=Person.Gender.FEMALE if female else Person.Gender.MALE, card_number=card,
-            organisation_id=organisation_id, phone=phone, email=email,
+            full_name=full_name,
+            date_of_birth=dt.date.fromordinal(born),
+            kind=kind,
+            status=status,
+            gender=Person.Gender.FEMALE if female else Person.Gender.MALE,
+            card_number=card,
+            organisation_id=organisation_id,
+            phone=phone,
+            email=email,
         )
         person.refresh_derived()
         return person, dt.date.fromordinal(start)
@@ -378,11 +402,18 @@ def _create_tree(root: Node) -> dict[str, int]:
         rows = []
         for node in level:
             parent = parents.get(id(node))
-            rows.append(Organisation(
-                name=node.name, short_name=node.short_name, symbol=node.symbol, kind=node.kind,
-                parent_id=parent.pk if parent else None, path=node.path, depth=len(node.path) // STEP - 1,
-                search_name=fold(f"{node.name} {node.short_name}"),
-            ))
+            rows.append(
+                Organisation(
+                    name=node.name,
+                    short_name=node.short_name,
+                    symbol=node.symbol,
+                    kind=node.kind,
+                    parent_id=parent.pk if parent else None,
+                    path=node.path,
+                    depth=len(node.path) // STEP - 1,
+                    search_name=fold(f"{node.name} {node.short_name}"),
+                )
+            )
         created = Organisation.objects.bulk_create(rows, batch_size=BATCH)
         following: list[Node] = []
         for node, row in zip(level, created, strict=True):
@@ -419,8 +450,10 @@ def _create_people(root: Node, *, seed: int, scale: float) -> dict[str, int]:
     def flush() -> None:
         Person.objects.bulk_create(people, batch_size=BATCH)
         Membership.objects.bulk_create(
-            [Membership(person_id=p.pk, organisation_id=p.organisation_id, start_date=s)
-             for p, s in zip(people, starts, strict=True)],
+            [
+                Membership(person_id=p.pk, organisation_id=p.organisation_id, start_date=s)
+                for p, s in zip(people, starts, strict=True)
+            ],
             batch_size=BATCH,
         )
         people.clear()
@@ -462,9 +495,14 @@ def _demo_cell(committee: Organisation) -> tuple[Organisation, list[Person]]:
     """The first cell under ``committee`` with two active official members and no accounts yet."""
     cells = Organisation.objects.filter(path__startswith=committee.path, kind__in=Organisation.CELL_KINDS)
     for cell in cells.order_by("kind", "path"):  # "cell" before "grassroots_cell"
-        people = list(Person.objects.filter(
-            organisation=cell, status=Person.Status.ACTIVE, kind=Person.Kind.OFFICIAL, user__isnull=True,
-        ).order_by("id")[:2])
+        people = list(
+            Person.objects.filter(
+                organisation=cell,
+                status=Person.Status.ACTIVE,
+                kind=Person.Kind.OFFICIAL,
+                user__isnull=True,
+            ).order_by("id")[:2]
+        )
         if len(people) == 2:
             return cell, people
     raise ValueError(f"No cell under {committee} has two active members for the demo accounts.")
@@ -544,8 +582,7 @@ def root_exists() -> bool:
     return Organisation.objects.filter(depth=0).exists()
 
 
-def build(*, seed: int = DEFAULT_SEED, scale: float = 1.0, stdout: Output | None = None,
-          hooks: bool = True) -> Summary:
+def build(*, seed: int = DEFAULT_SEED, scale: float = 1.0, stdout: Output | None = None, hooks: bool = True) -> Summary:
     """Create the demo province, its people, the demo accounts and the other apps' demo data."""
     if scale <= 0:
         raise ValueError("scale must be positive")
@@ -584,4 +621,3 @@ def build(*, seed: int = DEFAULT_SEED, scale: float = 1.0, stdout: Output | None
     if _refresh_statistics():
         lap("refresh planner statistics")
     return Summary(province=province, counts=counts, timings=timings, accounts=accounts)
-

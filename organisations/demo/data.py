@@ -34,32 +34,57 @@ MASS_ORGS: list[tuple[str, str, str, str]] = [
 
 # District level: (level word, committee word, communes). Communes: "P:" phường, "T:" thị trấn, "X:" xã.
 DISTRICTS: dict[str, tuple[str, str, str]] = {
-    "Tuy Hòa": ("thành phố", "Thành ủy",
-                "P:1,2,4,5,7,8,9,Phú Đông,Phú Lâm,Phú Thạnh;X:An Phú,Bình Kiến,Bình Ngọc,Hòa Kiến"),
-    "Sông Cầu": ("thị xã", "Thị ủy",
-                 "P:Xuân Phú,Xuân Yên,Xuân Thành,Xuân Đài;X:Xuân Lộc,Xuân Hải,Xuân Hòa,Xuân Cảnh,Xuân Thịnh,"
-                 "Xuân Phương,Xuân Bình,Xuân Lâm,Xuân Thọ 1,Xuân Thọ 2"),
-    "Đông Hòa": ("thị xã", "Thị ủy",
-                 "P:Hòa Vinh,Hòa Hiệp Bắc,Hòa Hiệp Trung,Hòa Hiệp Nam,Hòa Xuân Tây;"
-                 "X:Hòa Thành,Hòa Tân Đông,Hòa Xuân Đông,Hòa Xuân Nam,Hòa Tâm"),
-    "Tuy An": ("huyện", "Huyện ủy",
-               "X:An Dân,An Ninh Đông,An Ninh Tây,An Thạch,An Định,An Nghiệp,An Cư,An Xuân,An Lĩnh,"
-               "An Hòa Hải,An Hiệp,An Mỹ,An Chấn,An Thọ;T:Chí Thạnh"),
-    "Đồng Xuân": ("huyện", "Huyện ủy",
-                  "T:La Hai;X:Xuân Sơn Bắc,Xuân Sơn Nam,Xuân Phước,Xuân Quang 1,Xuân Quang 2,Xuân Quang 3,"
-                  "Xuân Long,Xuân Lãnh,Đa Lộc,Phú Mỡ"),
-    "Sơn Hòa": ("huyện", "Huyện ủy",
-                "T:Củng Sơn;X:Sơn Hội,Cà Lúi,Sơn Phước,Phước Tân,Sơn Xuân,Sơn Định,Sơn Long,Sơn Nguyên,"
-                "Sơn Hà,Suối Bạc,Krông Pa,Suối Trai,Ea Chà Rang"),
-    "Sông Hinh": ("huyện", "Huyện ủy",
-                  "T:Hai Riêng;X:Ea Lâm,Đức Bình Tây,Đức Bình Đông,Ea Bá,Sơn Giang,Ea Bar,Ea Bia,Ea Ly,Ea Trol,"
-                  "Sông Hinh"),
-    "Tây Hòa": ("huyện", "Huyện ủy",
-                "T:Phú Thứ;X:Hòa Bình 1,Hòa Đồng,Hòa Mỹ Đông,Hòa Mỹ Tây,Hòa Phong,Hòa Phú,Hòa Tân Tây,"
-                "Hòa Thịnh,Sơn Thành Đông,Sơn Thành Tây"),
-    "Phú Hòa": ("huyện", "Huyện ủy",
-                "T:Phú Hòa;X:Hòa An,Hòa Định Đông,Hòa Định Tây,Hòa Hội,Hòa Quang Bắc,Hòa Quang Nam,Hòa Thắng,"
-                "Hòa Trị"),
+    "Tuy Hòa": (
+        "thành phố",
+        "Thành ủy",
+        "P:1,2,4,5,7,8,9,Phú Đông,Phú Lâm,Phú Thạnh;X:An Phú,Bình Kiến,Bình Ngọc,Hòa Kiến",
+    ),
+    "Sông Cầu": (
+        "thị xã",
+        "Thị ủy",
+        "P:Xuân Phú,Xuân Yên,Xuân Thành,Xuân Đài;X:Xuân Lộc,Xuân Hải,Xuân Hòa,Xuân Cảnh,Xuân Thịnh,"
+        "Xuân Phương,Xuân Bình,Xuân Lâm,Xuân Thọ 1,Xuân Thọ 2",
+    ),
+    "Đông Hòa": (
+        "thị xã",
+        "Thị ủy",
+        "P:Hòa Vinh,Hòa Hiệp Bắc,Hòa Hiệp Trung,Hòa Hiệp Nam,Hòa Xuân Tây;"
+        "X:Hòa Thành,Hòa Tân Đông,Hòa Xuân Đông,Hòa Xuân Nam,Hòa Tâm",
+    ),
+    "Tuy An": (
+        "huyện",
+        "Huyện ủy",
+        "X:An Dân,An Ninh Đông,An Ninh Tây,An Thạch,An Định,An Nghiệp,An Cư,An Xuân,An Lĩnh,"
+        "An Hòa Hải,An Hiệp,An Mỹ,An Chấn,An Thọ;T:Chí Thạnh",
+    ),
+    "Đồng Xuân": (
+        "huyện",
+        "Huyện ủy",
+        "T:La Hai;X:Xuân Sơn Bắc,Xuân Sơn Nam,Xuân Phước,Xuân Quang 1,Xuân Quang 2,Xuân Quang 3,"
+        "Xuân Long,Xuân Lãnh,Đa Lộc,Phú Mỡ",
+    ),
+    "Sơn Hòa": (
+        "huyện",
+        "Huyện ủy",
+        "T:Củng Sơn;X:Sơn Hội,Cà Lúi,Sơn Phước,Phước Tân,Sơn Xuân,Sơn Định,Sơn Long,Sơn Nguyên,"
+        "Sơn Hà,Suối Bạc,Krông Pa,Suối Trai,Ea Chà Rang",
+    ),
+    "Sông Hinh": (
+        "huyện",
+        "Huyện ủy",
+        "T:Hai Riêng;X:Ea Lâm,Đức Bình Tây,Đức Bình Đông,Ea Bá,Sơn Giang,Ea Bar,Ea Bia,Ea Ly,Ea Trol,Sông Hinh",
+    ),
+    "Tây Hòa": (
+        "huyện",
+        "Huyện ủy",
+        "T:Phú Thứ;X:Hòa Bình 1,Hòa Đồng,Hòa Mỹ Đông,Hòa Mỹ Tây,Hòa Phong,Hòa Phú,Hòa Tân Tây,"
+        "Hòa Thịnh,Sơn Thành Đông,Sơn Thành Tây",
+    ),
+    "Phú Hòa": (
+        "huyện",
+        "Huyện ủy",
+        "T:Phú Hòa;X:Hòa An,Hòa Định Đông,Hòa Định Tây,Hòa Hội,Hòa Quang Bắc,Hòa Quang Nam,Hòa Thắng,Hòa Trị",
+    ),
 }
 UNITS = {"P": "phường", "T": "thị trấn", "X": "xã"}
 # Communes where many members belong to the Ê Đê, Chăm H'roi and Ba Na peoples.
@@ -69,38 +94,54 @@ MINORITY_COMMUNES = frozenset(
 )
 
 VILLAGE_A = "Phú Mỹ Xuân Long Tân Phước Hòa An Bình Thạnh Lộc Hội Vĩnh Quang Thọ Phong Hiệp Diêm Cẩm Thuận Lạc".split()
-VILLAGE_B = ("Tân Phú Thạnh Lộc Thọ Hòa Đông Tây Nam Bắc Trung Mỹ Hội Lâm Sơn Thủy Điền Hưng Dục Lương Xuân "
-             "Long Cảnh Định Trường Phước").split()
-HAMLETS = ("Ken,Chao,Bách,Dành,Mùi,Thô,Lé,Xây,Kết,Quen,Ma Giêng,Suối Mây,Đu,Bầu,Cám,Hoàn Thành,Ly,Trinh,"
-           "Krông,Ea Dinh,Mư Hoi,Lỗ Ô").split(",")
+VILLAGE_B = (
+    "Tân Phú Thạnh Lộc Thọ Hòa Đông Tây Nam Bắc Trung Mỹ Hội Lâm Sơn Thủy Điền Hưng Dục Lương Xuân "
+    "Long Cảnh Định Trường Phước"
+).split()
+HAMLETS = (
+    "Ken,Chao,Bách,Dành,Mùi,Thô,Lé,Xây,Kết,Quen,Ma Giêng,Suối Mây,Đu,Bầu,Cám,Hoàn Thành,Ly,Trinh,"
+    "Krông,Ea Dinh,Mư Hoi,Lỗ Ô"
+).split(",")
 # Schools are named after them; the high schools of the provincial bloc are left out of THPT_HEROES.
-HEROES = ("Lê Lợi,Trần Hưng Đạo,Nguyễn Du,Lê Quý Đôn,Nguyễn Trãi,Chu Văn An,Lương Thế Vinh,Phan Bội Châu,"
-          "Nguyễn Huệ,Lê Thánh Tôn,Trần Phú,Nguyễn Thị Minh Khai,Võ Thị Sáu,Hùng Vương,Ngô Quyền,Lý Tự Trọng,"
-          "Nguyễn Bỉnh Khiêm,Đinh Tiên Hoàng,Phan Chu Trinh,Lê Hồng Phong,Kim Đồng,Nguyễn Văn Trỗi,"
-          "Lương Văn Chánh,Trần Suyền,Lê Trung Kiên,Nguyễn Thái Bình,Trần Quốc Tuấn,Nguyễn Công Trứ,"
-          "Huỳnh Thúc Kháng,Trần Bình Trọng,Lê Văn Tám,Nguyễn Viết Xuân,Tôn Đức Thắng,Phạm Văn Đồng").split(",")
+HEROES = (
+    "Lê Lợi,Trần Hưng Đạo,Nguyễn Du,Lê Quý Đôn,Nguyễn Trãi,Chu Văn An,Lương Thế Vinh,Phan Bội Châu,"
+    "Nguyễn Huệ,Lê Thánh Tôn,Trần Phú,Nguyễn Thị Minh Khai,Võ Thị Sáu,Hùng Vương,Ngô Quyền,Lý Tự Trọng,"
+    "Nguyễn Bỉnh Khiêm,Đinh Tiên Hoàng,Phan Chu Trinh,Lê Hồng Phong,Kim Đồng,Nguyễn Văn Trỗi,"
+    "Lương Văn Chánh,Trần Suyền,Lê Trung Kiên,Nguyễn Thái Bình,Trần Quốc Tuấn,Nguyễn Công Trứ,"
+    "Huỳnh Thúc Kháng,Trần Bình Trọng,Lê Văn Tám,Nguyễn Viết Xuân,Tôn Đức Thắng,Phạm Văn Đồng"
+).split(",")
 THPT_HEROES = [h for h in HEROES if h not in ("Nguyễn Huệ", "Nguyễn Trãi", "Lương Văn Chánh")]
-SCHOOL_TEAMS = ("Tổ Toán - Tin,Tổ Ngữ văn,Tổ Ngoại ngữ,Tổ Vật lý - Hóa học,Tổ Sinh - Công nghệ,"
-                "Tổ Lịch sử - Địa lý,Tổ Văn phòng")
-HOSPITAL_UNITS = ("Khoa Nội,Khoa Ngoại,Khoa Sản,Khoa Nhi,Khoa Khám bệnh,Khoa Hồi sức cấp cứu,Khoa Xét nghiệm,"
-                  "Khoa Chẩn đoán hình ảnh,Phòng Kế hoạch - Nghiệp vụ,Phòng Điều dưỡng")
+SCHOOL_TEAMS = (
+    "Tổ Toán - Tin,Tổ Ngữ văn,Tổ Ngoại ngữ,Tổ Vật lý - Hóa học,Tổ Sinh - Công nghệ,Tổ Lịch sử - Địa lý,Tổ Văn phòng"
+)
+HOSPITAL_UNITS = (
+    "Khoa Nội,Khoa Ngoại,Khoa Sản,Khoa Nhi,Khoa Khám bệnh,Khoa Hồi sức cấp cứu,Khoa Xét nghiệm,"
+    "Khoa Chẩn đoán hình ảnh,Phòng Kế hoạch - Nghiệp vụ,Phòng Điều dưỡng"
+)
 
 
 # A district committee's own offices. {L}: "huyện Tuy An", "thành phố Tuy Hòa"...; {C}: "Huyện ủy"...; {P}: "Tuy An".
 DISTRICT_PARTY_BODIES: list[tuple[str, str, str]] = [
     # grassroots committee, its cells, people profile
-    ("Đảng bộ các cơ quan Đảng {L}",
-     "Văn phòng {C},Ban Tổ chức {C},Ban Tuyên giáo {C},Ủy ban Kiểm tra {C},Ban Dân vận {C},Trung tâm Chính trị {L}",
-     "office"),
-    ("Đảng bộ Cơ quan chính quyền {L}",
-     "Văn phòng HĐND và UBND {L},Phòng Tài chính - Kế hoạch,Phòng Nội vụ,Phòng Tư pháp,Phòng Tài nguyên và Môi trường,"
-     "Phòng Kinh tế - Hạ tầng,Phòng Lao động - Thương binh và Xã hội,Phòng Nông nghiệp và PTNT,Thanh tra {L}",
-     "office"),
+    (
+        "Đảng bộ các cơ quan Đảng {L}",
+        "Văn phòng {C},Ban Tổ chức {C},Ban Tuyên giáo {C},Ủy ban Kiểm tra {C},Ban Dân vận {C},Trung tâm Chính trị {L}",
+        "office",
+    ),
+    (
+        "Đảng bộ Cơ quan chính quyền {L}",
+        "Văn phòng HĐND và UBND {L},Phòng Tài chính - Kế hoạch,Phòng Nội vụ,Phòng Tư pháp,"
+        "Phòng Tài nguyên và Môi trường,"
+        "Phòng Kinh tế - Hạ tầng,Phòng Lao động - Thương binh và Xã hội,Phòng Nông nghiệp và PTNT,Thanh tra {L}",
+        "office",
+    ),
     ("Đảng bộ Quân sự {L}", "Chỉ huy,Tham mưu,Chính trị - Hậu cần,Trung đội dân quân cơ động", "armed"),
-    ("Đảng bộ Công an {L}",
-     "Đội Tham mưu - Tổng hợp,Đội Cảnh sát giao thông,Đội Cảnh sát hình sự,Đội An ninh,"
-     "Đội Cảnh sát quản lý hành chính về trật tự xã hội,Đội Cảnh sát điều tra tội phạm về kinh tế và ma túy",
-     "armed"),
+    (
+        "Đảng bộ Công an {L}",
+        "Đội Tham mưu - Tổng hợp,Đội Cảnh sát giao thông,Đội Cảnh sát hình sự,Đội An ninh,"
+        "Đội Cảnh sát quản lý hành chính về trật tự xã hội,Đội Cảnh sát điều tra tội phạm về kinh tế và ma túy",
+        "armed",
+    ),
     ("Đảng bộ Trung tâm Y tế {L}", HOSPITAL_UNITS, "health"),
 ]
 DISTRICT_CELLS: list[tuple[str, str]] = [
@@ -133,33 +174,51 @@ DISTRICT_CELLS: list[tuple[str, str]] = [
 
 # Provincial bodies under Đảng ủy Khối. Đảng bộ: name | its cells; Chi bộ cơ sở: name.
 BLOC_PARTY_BODIES: list[tuple[str, str]] = [
-    ("Văn phòng UBND tỉnh",
-     "Phòng Tổng hợp,Phòng Kinh tế,Phòng Khoa giáo - Văn xã,Phòng Hành chính - Tổ chức,"
-     "Trung tâm Phục vụ hành chính công"),
-    ("Sở Tài chính",
-     "Văn phòng Sở,Phòng Quản lý ngân sách,Phòng Tài chính đầu tư,Phòng Quản lý giá và công sản,Thanh tra Sở"),
+    (
+        "Văn phòng UBND tỉnh",
+        "Phòng Tổng hợp,Phòng Kinh tế,Phòng Khoa giáo - Văn xã,Phòng Hành chính - Tổ chức,"
+        "Trung tâm Phục vụ hành chính công",
+    ),
+    (
+        "Sở Tài chính",
+        "Văn phòng Sở,Phòng Quản lý ngân sách,Phòng Tài chính đầu tư,Phòng Quản lý giá và công sản,Thanh tra Sở",
+    ),
     ("Sở Kế hoạch và Đầu tư", "Văn phòng Sở,Phòng Tổng hợp - Quy hoạch,Phòng Đăng ký kinh doanh,Phòng Đấu thầu"),
-    ("Sở Giáo dục và Đào tạo",
-     "Văn phòng Sở,Phòng Giáo dục Trung học,Phòng Giáo dục Tiểu học,Phòng Tổ chức cán bộ,Phòng Khảo thí"),
+    (
+        "Sở Giáo dục và Đào tạo",
+        "Văn phòng Sở,Phòng Giáo dục Trung học,Phòng Giáo dục Tiểu học,Phòng Tổ chức cán bộ,Phòng Khảo thí",
+    ),
     ("Sở Y tế", "Văn phòng Sở,Phòng Nghiệp vụ Y,Phòng Nghiệp vụ Dược,Chi cục Dân số,Trung tâm Kiểm soát bệnh tật"),
-    ("Sở Nông nghiệp và PTNT",
-     "Văn phòng Sở,Chi cục Thủy lợi,Chi cục Kiểm lâm,Chi cục Thủy sản,Chi cục Trồng trọt và Bảo vệ thực vật,"
-     "Trung tâm Khuyến nông"),
-    ("Sở Tài nguyên và Môi trường",
-     "Văn phòng Sở,Chi cục Bảo vệ môi trường,Văn phòng Đăng ký đất đai,Phòng Quản lý đất đai"),
+    (
+        "Sở Nông nghiệp và PTNT",
+        "Văn phòng Sở,Chi cục Thủy lợi,Chi cục Kiểm lâm,Chi cục Thủy sản,Chi cục Trồng trọt và Bảo vệ thực vật,"
+        "Trung tâm Khuyến nông",
+    ),
+    (
+        "Sở Tài nguyên và Môi trường",
+        "Văn phòng Sở,Chi cục Bảo vệ môi trường,Văn phòng Đăng ký đất đai,Phòng Quản lý đất đai",
+    ),
     ("Sở Xây dựng", "Văn phòng Sở,Phòng Quản lý xây dựng,Phòng Quy hoạch - Kiến trúc,Thanh tra Sở"),
     ("Sở Giao thông vận tải", "Văn phòng Sở,Phòng Quản lý giao thông,Ban Quản lý bảo trì đường bộ,Thanh tra Sở"),
     ("Sở Công Thương", "Văn phòng Sở,Phòng Quản lý thương mại,Phòng Quản lý công nghiệp,Trung tâm Khuyến công"),
-    ("Sở Lao động - Thương binh và Xã hội",
-     "Văn phòng Sở,Phòng Người có công,Phòng Bảo trợ xã hội,Trung tâm Dịch vụ việc làm,Trung tâm Công tác xã hội"),
-    ("Sở Văn hóa, Thể thao và Du lịch",
-     "Văn phòng Sở,Phòng Quản lý văn hóa,Bảo tàng tỉnh,Thư viện tỉnh,Trung tâm Huấn luyện và Thi đấu thể thao"),
+    (
+        "Sở Lao động - Thương binh và Xã hội",
+        "Văn phòng Sở,Phòng Người có công,Phòng Bảo trợ xã hội,Trung tâm Dịch vụ việc làm,Trung tâm Công tác xã hội",
+    ),
+    (
+        "Sở Văn hóa, Thể thao và Du lịch",
+        "Văn phòng Sở,Phòng Quản lý văn hóa,Bảo tàng tỉnh,Thư viện tỉnh,Trung tâm Huấn luyện và Thi đấu thể thao",
+    ),
     ("Bệnh viện Đa khoa tỉnh", HOSPITAL_UNITS + ",Khoa Tim mạch,Khoa Ung bướu"),
     ("Bệnh viện Sản - Nhi tỉnh", "Khoa Sản,Khoa Nhi,Khoa Sơ sinh,Khoa Khám bệnh,Phòng Điều dưỡng"),
-    ("Trường Đại học Phú Yên",
-     "Khoa Sư phạm,Khoa Kinh tế,Khoa Kỹ thuật - Công nghệ,Khoa Ngoại ngữ,Phòng Đào tạo,Phòng Tổ chức - Hành chính"),
-    ("Đài Phát thanh và Truyền hình Phú Yên",
-     "Phòng Thời sự,Phòng Chuyên đề,Phòng Kỹ thuật - Công nghệ,Phòng Hành chính - Tổng hợp"),
+    (
+        "Trường Đại học Phú Yên",
+        "Khoa Sư phạm,Khoa Kinh tế,Khoa Kỹ thuật - Công nghệ,Khoa Ngoại ngữ,Phòng Đào tạo,Phòng Tổ chức - Hành chính",
+    ),
+    (
+        "Đài Phát thanh và Truyền hình Phú Yên",
+        "Phòng Thời sự,Phòng Chuyên đề,Phòng Kỹ thuật - Công nghệ,Phòng Hành chính - Tổng hợp",
+    ),
     ("Báo Phú Yên", "Phòng Thời sự,Phòng Chuyên đề - Bạn đọc,Phòng Trị sự"),
     ("Cục Thuế tỉnh", "Văn phòng Cục,Phòng Kiểm tra thuế,Phòng Thanh tra thuế,Phòng Nghiệp vụ - Dự toán"),
     ("Kho bạc Nhà nước tỉnh", "Văn phòng,Phòng Kế toán nhà nước,Phòng Kiểm soát chi"),
@@ -188,69 +247,159 @@ BLOC_CELLS = (
 ).split(",")
 
 ARMY_PARTY_BODIES: list[tuple[str, str]] = [
-    ("Cơ quan Bộ Chỉ huy Quân sự tỉnh",
-     "Phòng Tham mưu,Phòng Chính trị,Phòng Hậu cần - Kỹ thuật,Ban Tài chính,Ban Quân lực"),
+    (
+        "Cơ quan Bộ Chỉ huy Quân sự tỉnh",
+        "Phòng Tham mưu,Phòng Chính trị,Phòng Hậu cần - Kỹ thuật,Ban Tài chính,Ban Quân lực",
+    ),
     ("Trung đoàn Bộ binh 143", "Chỉ huy Trung đoàn,Ban Tham mưu,Ban Chính trị,Tiểu đoàn 1,Tiểu đoàn 2,Tiểu đoàn 3"),
     ("Trường Quân sự tỉnh", "Khoa Chiến thuật,Khoa Chính trị,Phòng Đào tạo,Đại đội Học viên"),
     ("Tiểu đoàn Huấn luyện - Cơ động", "Chỉ huy Tiểu đoàn,Đại đội 1,Đại đội 2,Đại đội 3"),
     ("Ban Chỉ huy Phòng thủ khu vực Bắc", "Chỉ huy,Tham mưu,Chính trị - Hậu cần"),
     ("Ban Chỉ huy Phòng thủ khu vực Nam", "Chỉ huy,Tham mưu,Chính trị - Hậu cần"),
 ]
-ARMY_CELLS = ("Đại đội Trinh sát,Đại đội Thông tin,Đại đội Công binh,Đại đội Pháo binh,Đại đội Phòng hóa,"
-              "Kho Kỹ thuật,Đội K72,Bệnh xá Quân y,Nhà khách Quân sự,Ban Chỉ huy Quân sự các cơ quan tỉnh,"
-              "Trung đội Cảnh vệ,Đội Xe,Ban Quản lý dự án Quân sự,Trạm Sửa chữa tổng hợp,Kho Hậu cần,"
-              "Đại đội Dân quân thường trực,Ban Chỉ huy Quân sự Khu kinh tế Nam Phú Yên,"
-              "Hải đội Dân quân thường trực").split(",")
+ARMY_CELLS = (
+    "Đại đội Trinh sát,Đại đội Thông tin,Đại đội Công binh,Đại đội Pháo binh,Đại đội Phòng hóa,"
+    "Kho Kỹ thuật,Đội K72,Bệnh xá Quân y,Nhà khách Quân sự,Ban Chỉ huy Quân sự các cơ quan tỉnh,"
+    "Trung đội Cảnh vệ,Đội Xe,Ban Quản lý dự án Quân sự,Trạm Sửa chữa tổng hợp,Kho Hậu cần,"
+    "Đại đội Dân quân thường trực,Ban Chỉ huy Quân sự Khu kinh tế Nam Phú Yên,"
+    "Hải đội Dân quân thường trực"
+).split(",")
 
-POLICE_PARTY_BODIES = ("Phòng Cảnh sát giao thông,Phòng Cảnh sát hình sự,Phòng Cảnh sát cơ động,"
-                       "Phòng Cảnh sát phòng cháy chữa cháy và cứu nạn cứu hộ,Phòng An ninh chính trị nội bộ,"
-                       "Phòng Cảnh sát quản lý hành chính về trật tự xã hội,Phòng Cảnh sát điều tra tội phạm về ma túy,"
-                       "Phòng Cảnh sát kinh tế,Phòng Tham mưu,Trại Tạm giam,Phòng Cảnh sát thi hành án hình sự "
-                       "và hỗ trợ tư pháp,Phòng Cảnh sát điều tra tội phạm về trật tự xã hội").split(",")
-POLICE_CELLS = ("Phòng Công tác Đảng và công tác chính trị,Phòng Tổ chức cán bộ,Phòng An ninh kinh tế,"
-                "Phòng An ninh mạng và phòng chống tội phạm sử dụng công nghệ cao,Phòng An ninh đối ngoại,"
-                "Phòng Kỹ thuật hình sự,Phòng Hậu cần,Phòng Hồ sơ,Phòng Cảnh sát môi trường,"
-                "Phòng Quản lý xuất nhập cảnh,Phòng Tài chính,Thanh tra Công an tỉnh,Phòng Pháp chế,"
-                "Phòng Cảnh sát điều tra tội phạm về tham nhũng kinh tế buôn lậu,Văn phòng Cơ quan Cảnh sát điều tra,"
-                "Văn phòng Cơ quan An ninh điều tra,Phòng Thông tin liên lạc,Phòng Cơ yếu,Phòng An ninh nội địa,"
-                "Phòng Quản lý hành chính về trật tự xã hội,Phòng Cảnh sát đường thủy,Bệnh xá Công an tỉnh").split(",")
+POLICE_PARTY_BODIES = (
+    "Phòng Cảnh sát giao thông,Phòng Cảnh sát hình sự,Phòng Cảnh sát cơ động,"
+    "Phòng Cảnh sát phòng cháy chữa cháy và cứu nạn cứu hộ,Phòng An ninh chính trị nội bộ,"
+    "Phòng Cảnh sát quản lý hành chính về trật tự xã hội,Phòng Cảnh sát điều tra tội phạm về ma túy,"
+    "Phòng Cảnh sát kinh tế,Phòng Tham mưu,Trại Tạm giam,Phòng Cảnh sát thi hành án hình sự "
+    "và hỗ trợ tư pháp,Phòng Cảnh sát điều tra tội phạm về trật tự xã hội"
+).split(",")
+POLICE_CELLS = (
+    "Phòng Công tác Đảng và công tác chính trị,Phòng Tổ chức cán bộ,Phòng An ninh kinh tế,"
+    "Phòng An ninh mạng và phòng chống tội phạm sử dụng công nghệ cao,Phòng An ninh đối ngoại,"
+    "Phòng Kỹ thuật hình sự,Phòng Hậu cần,Phòng Hồ sơ,Phòng Cảnh sát môi trường,"
+    "Phòng Quản lý xuất nhập cảnh,Phòng Tài chính,Thanh tra Công an tỉnh,Phòng Pháp chế,"
+    "Phòng Cảnh sát điều tra tội phạm về tham nhũng kinh tế buôn lậu,Văn phòng Cơ quan Cảnh sát điều tra,"
+    "Văn phòng Cơ quan An ninh điều tra,Phòng Thông tin liên lạc,Phòng Cơ yếu,Phòng An ninh nội địa,"
+    "Phòng Quản lý hành chính về trật tự xã hội,Phòng Cảnh sát đường thủy,Bệnh xá Công an tỉnh"
+).split(",")
 
 BORDER_PARTY_BODIES: list[tuple[str, str]] = [
-    ("Cơ quan Bộ Chỉ huy Bộ đội Biên phòng tỉnh",
-     "Phòng Tham mưu,Phòng Chính trị,Phòng Hậu cần - Kỹ thuật,Phòng Trinh sát,Phòng Phòng chống ma túy và tội phạm"),
-    *((f"Đồn Biên phòng {post}",
-       "Chỉ huy Đồn,Đội Vũ trang,Đội Vận động quần chúng,Đội Trinh sát và Phòng chống ma túy,Trạm Kiểm soát Biên phòng")
-      for post in ("Xuân Hải", "Xuân Thịnh", "An Hòa Hải", "An Ninh", "Tuy Hòa", "Hòa Hiệp", "Hòa Tâm",
-                   "Cửa khẩu cảng Vũng Rô")),
+    (
+        "Cơ quan Bộ Chỉ huy Bộ đội Biên phòng tỉnh",
+        "Phòng Tham mưu,Phòng Chính trị,Phòng Hậu cần - Kỹ thuật,Phòng Trinh sát,Phòng Phòng chống ma túy và tội phạm",
+    ),
+    *(
+        (
+            f"Đồn Biên phòng {post}",
+            "Chỉ huy Đồn,Đội Vũ trang,Đội Vận động quần chúng,Đội Trinh sát và Phòng chống ma túy,"
+            "Trạm Kiểm soát Biên phòng",
+        )
+        for post in (
+            "Xuân Hải",
+            "Xuân Thịnh",
+            "An Hòa Hải",
+            "An Ninh",
+            "Tuy Hòa",
+            "Hòa Hiệp",
+            "Hòa Tâm",
+            "Cửa khẩu cảng Vũng Rô",
+        )
+    ),
     ("Hải đội Biên phòng 2", "Chỉ huy Hải đội,Tàu 1,Tàu 2,Hậu cần - Kỹ thuật"),
 ]
-BORDER_CELLS = ["Đội Đặc nhiệm phòng chống ma túy và tội phạm", "Bệnh xá Biên phòng", "Đội Thông tin",
-                "Tiểu đội Cảnh vệ"]
+BORDER_CELLS = [
+    "Đội Đặc nhiệm phòng chống ma túy và tội phạm",
+    "Bệnh xá Biên phòng",
+    "Đội Thông tin",
+    "Tiểu đội Cảnh vệ",
+]
 
 # Vietnamese names, weighted roughly like the south-central coast (Huỳnh and Võ before Hoàng and Vũ).
 FAMILY: list[tuple[str, int]] = [
-    ("Nguyễn", 31), ("Trần", 10), ("Lê", 9), ("Phạm", 6), ("Huỳnh", 6), ("Võ", 6), ("Phan", 5), ("Hồ", 3),
-    ("Đặng", 3), ("Bùi", 2), ("Đỗ", 2), ("Ngô", 2), ("Dương", 2), ("Đoàn", 2), ("Trương", 2), ("Lương", 1),
-    ("Đinh", 1), ("Cao", 1), ("Mai", 1), ("Lý", 1), ("Hà", 1), ("Tô", 1), ("Châu", 1), ("Thái", 1),
-    ("Lưu", 1), ("Hoàng", 1), ("Vũ", 1), ("Phùng", 1), ("Kiều", 1), ("Tạ", 1),
+    ("Nguyễn", 31),
+    ("Trần", 10),
+    ("Lê", 9),
+    ("Phạm", 6),
+    ("Huỳnh", 6),
+    ("Võ", 6),
+    ("Phan", 5),
+    ("Hồ", 3),
+    ("Đặng", 3),
+    ("Bùi", 2),
+    ("Đỗ", 2),
+    ("Ngô", 2),
+    ("Dương", 2),
+    ("Đoàn", 2),
+    ("Trương", 2),
+    ("Lương", 1),
+    ("Đinh", 1),
+    ("Cao", 1),
+    ("Mai", 1),
+    ("Lý", 1),
+    ("Hà", 1),
+    ("Tô", 1),
+    ("Châu", 1),
+    ("Thái", 1),
+    ("Lưu", 1),
+    ("Hoàng", 1),
+    ("Vũ", 1),
+    ("Phùng", 1),
+    ("Kiều", 1),
+    ("Tạ", 1),
 ]
 MINORITY_FAMILY = "Ksor,Nay,Rơ Chăm,Kpă,Rơ Ô,Hờ,La,Mấu,Sô,Lê".split(",")
 MIDDLE_MALE: list[tuple[str, int]] = [
-    ("Văn", 30), ("Tấn", 6), ("Ngọc", 6), ("Hữu", 6), ("Minh", 5), ("Thanh", 5), ("Đức", 4), ("Quốc", 4),
-    ("Công", 4), ("Đình", 4), ("Xuân", 3), ("Quang", 3), ("Trung", 2), ("Bá", 2), ("Thành", 2), ("Anh", 2),
-    ("Duy", 2), ("Hoàng", 1), ("Nhật", 1), ("Phú", 1), ("Kim", 1), ("Trọng", 1),
+    ("Văn", 30),
+    ("Tấn", 6),
+    ("Ngọc", 6),
+    ("Hữu", 6),
+    ("Minh", 5),
+    ("Thanh", 5),
+    ("Đức", 4),
+    ("Quốc", 4),
+    ("Công", 4),
+    ("Đình", 4),
+    ("Xuân", 3),
+    ("Quang", 3),
+    ("Trung", 2),
+    ("Bá", 2),
+    ("Thành", 2),
+    ("Anh", 2),
+    ("Duy", 2),
+    ("Hoàng", 1),
+    ("Nhật", 1),
+    ("Phú", 1),
+    ("Kim", 1),
+    ("Trọng", 1),
 ]
 MIDDLE_FEMALE: list[tuple[str, int]] = [
-    ("Thị", 45), ("Ngọc", 6), ("Thanh", 5), ("Kim", 4), ("Thu", 4), ("Mỹ", 3), ("Hồng", 3), ("Bích", 2),
-    ("Minh", 2), ("Phương", 2), ("Xuân", 2), ("Hoài", 2), ("Diệu", 1), ("Tuyết", 1), ("Quỳnh", 1), ("Bảo", 1),
+    ("Thị", 45),
+    ("Ngọc", 6),
+    ("Thanh", 5),
+    ("Kim", 4),
+    ("Thu", 4),
+    ("Mỹ", 3),
+    ("Hồng", 3),
+    ("Bích", 2),
+    ("Minh", 2),
+    ("Phương", 2),
+    ("Xuân", 2),
+    ("Hoài", 2),
+    ("Diệu", 1),
+    ("Tuyết", 1),
+    ("Quỳnh", 1),
+    ("Bảo", 1),
 ]
-GIVEN_MALE = ("An Anh Bảo Bình Cường Chiến Công Dũng Duy Đạt Định Đông Đức Hải Hào Hiếu Hiệp Hòa Hoàng Hùng Hưng Huy "
-              "Khải Khánh Khoa Kiên Lâm Lộc Long Lợi Luân Minh Nam Nghĩa Nhân Phát Phong Phú Phúc Phước Quang Quân "
-              "Quốc Sang Sơn Tài Tâm Tân Thắng Thành Thanh Thịnh Thọ Tiến Toàn Trí Trung Trọng Tú Tuấn Tùng Việt "
-              "Vinh Vũ Xuân").split()
-GIVEN_FEMALE = ("Anh Ánh Bích Châu Chi Diễm Dung Duyên Giang Hà Hạnh Hằng Hiền Hoa Hồng Huệ Hương Hường Lan Liên "
-                "Linh Loan Ly Mai My Nga Ngân Ngọc Nhung Nhi Oanh Phương Phượng Quyên Quỳnh Sương Tâm Thảo Thanh "
-                "Thắm Thu Thủy Thúy Trang Trâm Trinh Tuyết Uyên Vân Vy Xuân Yến").split()
+GIVEN_MALE = (
+    "An Anh Bảo Bình Cường Chiến Công Dũng Duy Đạt Định Đông Đức Hải Hào Hiếu Hiệp Hòa Hoàng Hùng Hưng Huy "
+    "Khải Khánh Khoa Kiên Lâm Lộc Long Lợi Luân Minh Nam Nghĩa Nhân Phát Phong Phú Phúc Phước Quang Quân "
+    "Quốc Sang Sơn Tài Tâm Tân Thắng Thành Thanh Thịnh Thọ Tiến Toàn Trí Trung Trọng Tú Tuấn Tùng Việt "
+    "Vinh Vũ Xuân"
+).split()
+GIVEN_FEMALE = (
+    "Anh Ánh Bích Châu Chi Diễm Dung Duyên Giang Hà Hạnh Hằng Hiền Hoa Hồng Huệ Hương Hường Lan Liên "
+    "Linh Loan Ly Mai My Nga Ngân Ngọc Nhung Nhi Oanh Phương Phượng Quyên Quỳnh Sương Tâm Thảo Thanh "
+    "Thắm Thu Thủy Thúy Trang Trâm Trinh Tuyết Uyên Vân Vy Xuân Yến"
+).split()
 PHONE_PREFIXES = "090 091 093 094 096 097 098 032 033 034 035 036 037 038 039 070 076 077 079 081 083 084 085".split()
 
 

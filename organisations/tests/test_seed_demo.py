@@ -22,16 +22,29 @@ K = Organisation.Kind
 SCALE = "0.02"
 
 DISTRICT_COMMITTEES = [
-    "Thành ủy Tuy Hòa", "Thị ủy Sông Cầu", "Thị ủy Đông Hòa", "Huyện ủy Tuy An", "Huyện ủy Đồng Xuân",
-    "Huyện ủy Sơn Hòa", "Huyện ủy Sông Hinh", "Huyện ủy Tây Hòa", "Huyện ủy Phú Hòa",
+    "Thành ủy Tuy Hòa",
+    "Thị ủy Sông Cầu",
+    "Thị ủy Đông Hòa",
+    "Huyện ủy Tuy An",
+    "Huyện ủy Đồng Xuân",
+    "Huyện ủy Sơn Hòa",
+    "Huyện ủy Sông Hinh",
+    "Huyện ủy Tây Hòa",
+    "Huyện ủy Phú Hòa",
 ]
 BLOC_COMMITTEES = [
-    "Đảng ủy Khối các cơ quan và doanh nghiệp tỉnh", "Đảng ủy Quân sự tỉnh", "Đảng ủy Công an tỉnh",
+    "Đảng ủy Khối các cơ quan và doanh nghiệp tỉnh",
+    "Đảng ủy Quân sự tỉnh",
+    "Đảng ủy Công an tỉnh",
     "Đảng ủy Bộ đội Biên phòng tỉnh",
 ]
 MASS_ORGS = [
-    "Ủy ban Mặt trận Tổ quốc tỉnh", "Liên đoàn Lao động tỉnh", "Hội Liên hiệp Phụ nữ tỉnh", "Hội Nông dân tỉnh",
-    "Hội Cựu chiến binh tỉnh", "Tỉnh đoàn",
+    "Ủy ban Mặt trận Tổ quốc tỉnh",
+    "Liên đoàn Lao động tỉnh",
+    "Hội Liên hiệp Phụ nữ tỉnh",
+    "Hội Nông dân tỉnh",
+    "Hội Cựu chiến binh tỉnh",
+    "Tỉnh đoàn",
 ]
 
 

@@ -38,8 +38,9 @@ def test_transfer_keeps_history_for_counting_on_a_date(cast):
     services.person_transfer(actor=cast.staff, person=person, to=cast.cell_b, on=dt.date(2024, 6, 1))
     history = list(person.memberships.order_by("start_date").values_list("organisation__name", "end_date"))
     assert history == [("Chi bộ thôn Phú Tân 1", dt.date(2024, 6, 1)), ("Chi bộ khu phố 1", None)]
-    assert person.memberships.filter(organisation=cast.cell_a, start_date__lte=dt.date(2023, 1, 1),
-                                     end_date__gt=dt.date(2023, 1, 1)).exists()
+    assert person.memberships.filter(
+        organisation=cast.cell_a, start_date__lte=dt.date(2023, 1, 1), end_date__gt=dt.date(2023, 1, 1)
+    ).exists()
 
 
 def test_deactivating_refuses_while_active_people_remain(cast):

@@ -119,7 +119,11 @@ def _die_with_parent() -> None:
 
 
 def _start_worker(
-    db: dict[str, Any], base_dir: str, *, queues: str = "", extra_env: dict[str, str] | None = None,
+    db: dict[str, Any],
+    base_dir: str,
+    *,
+    queues: str = "",
+    extra_env: dict[str, str] | None = None,
     purge: bool = True,
 ) -> CeleryWorker:
     """Start a worker subprocess on the test database. ``queues``: consume only these (comma-separated);

@@ -54,25 +54,44 @@ def table(**rows: int | dict[str, int] | tuple[int, int, int]) -> Table:
 
 
 # Reading a row in a scope: members see their own rows, secretaries their cell, officers their committee.
-VIEW = table(anonymous=REDIRECT, outsider=404, member_a=(200, 404, 404), secretary_a=(200, 404, 404),
-             officer_a=(200, 200, 404), staff=200, superuser=200)
+VIEW = table(
+    anonymous=REDIRECT,
+    outsider=404,
+    member_a=(200, 404, 404),
+    secretary_a=(200, 404, 404),
+    officer_a=(200, 200, 404),
+    staff=200,
+    superuser=200,
+)
 # An officer-level action on an organisation: secretaries see their cell but lack the right.
-OFFICER_ACTION = table(anonymous=REDIRECT, outsider=404, member_a=404, secretary_a=(403, 404, 404),
-                       officer_a=(200, 200, 404), staff=200, superuser=200)
+OFFICER_ACTION = table(
+    anonymous=REDIRECT,
+    outsider=404,
+    member_a=404,
+    secretary_a=(403, 404, 404),
+    officer_a=(200, 200, 404),
+    staff=200,
+    superuser=200,
+)
 # A page any logged-in user may open.
-LOGGED_IN = table(anonymous=REDIRECT, outsider=200, member_a=200, secretary_a=200, officer_a=200, staff=200,
-                  superuser=200)
+LOGGED_IN = table(
+    anonymous=REDIRECT, outsider=200, member_a=200, secretary_a=200, officer_a=200, staff=200, superuser=200
+)
 PUBLIC = table(anonymous=200, outsider=200, member_a=200, secretary_a=200, officer_a=200, staff=200, superuser=200)
 # A page for staff and officers only (no object).
-MANAGERS = table(anonymous=REDIRECT, outsider=403, member_a=403, secretary_a=403, officer_a=200, staff=200,
-                 superuser=200)
+MANAGERS = table(
+    anonymous=REDIRECT, outsider=403, member_a=403, secretary_a=403, officer_a=200, staff=200, superuser=200
+)
 # Admin pages: users without admin rights get 403, anonymous users go to the login page.
-ADMIN_LIST = table(anonymous=REDIRECT, outsider=403, member_a=403, secretary_a=403, officer_a=200, staff=200,
-                   superuser=200)
-ADMIN_OBJECT = table(anonymous=REDIRECT, outsider=403, member_a=403, secretary_a=403, officer_a=(200, 200, 404),
-                     staff=200, superuser=200)
-ADMIN_DENIED = table(anonymous=REDIRECT, outsider=403, member_a=403, secretary_a=403, officer_a=403, staff=403,
-                     superuser=403)
+ADMIN_LIST = table(
+    anonymous=REDIRECT, outsider=403, member_a=403, secretary_a=403, officer_a=200, staff=200, superuser=200
+)
+ADMIN_OBJECT = table(
+    anonymous=REDIRECT, outsider=403, member_a=403, secretary_a=403, officer_a=(200, 200, 404), staff=200, superuser=200
+)
+ADMIN_DENIED = table(
+    anonymous=REDIRECT, outsider=403, member_a=403, secretary_a=403, officer_a=403, staff=403, superuser=403
+)
 
 
 def admin_cases(

@@ -16,8 +16,15 @@ from portal.testing.matrix import MANAGERS, OFFICER_ACTION, PUBLIC, REDIRECT, Ca
 
 ONLY = ("-",)
 # A POST whose success is a redirect and changes nothing (retrying a finished report, stopping a stopped schedule).
-OFFICER_POST = table(anonymous=REDIRECT, outsider=404, member_a=404, secretary_a=(403, 404, 404),
-                     officer_a=(REDIRECT, REDIRECT, 404), staff=REDIRECT, superuser=REDIRECT)
+OFFICER_POST = table(
+    anonymous=REDIRECT,
+    outsider=404,
+    member_a=404,
+    secretary_a=(403, 404, 404),
+    officer_a=(REDIRECT, REDIRECT, 404),
+    staff=REDIRECT,
+    superuser=REDIRECT,
+)
 
 
 def targets(cast: Any) -> dict[str, dict[str, Any]]:
@@ -30,12 +37,21 @@ def targets(cast: Any) -> dict[str, dict[str, Any]]:
     campaign = make_campaign(cast.province)
     built: dict[str, dict[str, Any]] = {}
     for key, org in {"own": cast.cell_a, "sibling": cast.cell_a2, "outside": cast.cell_b}.items():
-        report = Report(campaign=campaign, organisation=org, as_of=timezone.localdate(), key=f"matrix:{key}",
-                        status=Report.Status.DONE, progress=100, number=f"1-BC/{key}", verification_code=f"matrix{key}")
+        report = Report(
+            campaign=campaign,
+            organisation=org,
+            as_of=timezone.localdate(),
+            key=f"matrix:{key}",
+            status=Report.Status.DONE,
+            progress=100,
+            number=f"1-BC/{key}",
+            verification_code=f"matrix{key}",
+        )
         report.pdf.save(f"matrix-{key}.pdf", ContentFile(b"%PDF-1.4 matrix"), save=False)
         report.save()
-        schedule = ReportSchedule.objects.create(campaign=campaign, organisation=org, frequency="monthly",
-                                                 next_run_on=timezone.localdate(), active=False)
+        schedule = ReportSchedule.objects.create(
+            campaign=campaign, organisation=org, frequency="monthly", next_run_on=timezone.localdate(), active=False
+        )
         built[key] = {"report": report, "schedule": schedule}
     cast._report_targets = built
     return built
@@ -52,11 +68,26 @@ def cases() -> list[Case]:
         Case("reports:detail", _report("reports:detail"), OFFICER_ACTION),
         Case("reports:status", _report("reports:status"), OFFICER_ACTION),
         Case("reports:download", _report("reports:download", "pdf"), OFFICER_ACTION),
-        Case("reports:retry", _report("reports:retry"), OFFICER_POST, method="post",
-             note="retrying a finished report changes nothing"),
-        Case("reports:verify", lambda c, t: reverse("reports:verify", args=[targets(c)["own"]["report"].verification_code]),
-             PUBLIC, targets=ONLY, note="public: shows only who issued the report, when, and its checksum"),
+        Case(
+            "reports:retry",
+            _report("reports:retry"),
+            OFFICER_POST,
+            method="post",
+            note="retrying a finished report changes nothing",
+        ),
+        Case(
+            "reports:verify",
+            lambda c, t: reverse("reports:verify", args=[targets(c)["own"]["report"].verification_code]),
+            PUBLIC,
+            targets=ONLY,
+            note="public: shows only who issued the report, when, and its checksum",
+        ),
         Case("reports:schedules", lambda c, t: reverse("reports:schedules"), MANAGERS, targets=ONLY),
-        Case("reports:schedule_stop", lambda c, t: reverse("reports:schedule_stop", args=[targets(c)[t]["schedule"].pk]),
-             OFFICER_POST, method="post", note="stopping a stopped schedule changes nothing"),
+        Case(
+            "reports:schedule_stop",
+            lambda c, t: reverse("reports:schedule_stop", args=[targets(c)[t]["schedule"].pk]),
+            OFFICER_POST,
+            method="post",
+            note="stopping a stopped schedule changes nothing",
+        ),
     ]

@@ -142,11 +142,13 @@ def test_a_silent_worker_is_detected_and_marked_failed(cast, campaign):
 
 def test_requests_are_checked(cast, campaign):
     with pytest.raises(PermissionDenied):
-        services.request_report(actor=cast.secretary_a, campaign=campaign, organisation=cast.cell_a,
-                                as_of=timezone.localdate())
+        services.request_report(
+            actor=cast.secretary_a, campaign=campaign, organisation=cast.cell_a, as_of=timezone.localdate()
+        )
     with pytest.raises(PermissionDenied):  # an officer outside their subtree
-        services.request_report(actor=cast.officer_a, campaign=campaign, organisation=cast.committee_b,
-                                as_of=timezone.localdate())
+        services.request_report(
+            actor=cast.officer_a, campaign=campaign, organisation=cast.committee_b, as_of=timezone.localdate()
+        )
     with pytest.raises(DomainError):
         _ask(cast, campaign, as_of=timezone.localdate() + dt.timedelta(days=1))
     with pytest.raises(DomainError):
@@ -156,8 +158,13 @@ def test_requests_are_checked(cast, campaign):
 
 
 def test_schedules_produce_reports_once_per_period(cast, campaign):
-    schedule = services.schedule_create(actor=cast.staff, campaign=campaign, organisation=cast.province,
-                                        frequency="monthly", first_on=timezone.localdate())
+    schedule = services.schedule_create(
+        actor=cast.staff,
+        campaign=campaign,
+        organisation=cast.province,
+        frequency="monthly",
+        first_on=timezone.localdate(),
+    )
     with _capture(execute=True):
         made = services.run_due_schedules()
     assert len(made) == 1 and made[0].schedule_id == schedule.pk
@@ -172,10 +179,16 @@ def test_pages(cast, campaign, client):
     page = client.get(reverse("reports:list"))
     assert page.status_code == 200
     with _capture(execute=True):
-        response = client.post(reverse("reports:list"), {
-            "campaign": campaign.pk, "organisation": cast.province.pk, "as_of": timezone.localdate().isoformat(),
-            "want_pdf": "on", "want_xlsx": "on",
-        })
+        response = client.post(
+            reverse("reports:list"),
+            {
+                "campaign": campaign.pk,
+                "organisation": cast.province.pk,
+                "as_of": timezone.localdate().isoformat(),
+                "want_pdf": "on",
+                "want_xlsx": "on",
+            },
+        )
     report = Report.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("reports:detail", args=[report.pk])
     detail = client.get(response["Location"])

@@ -23,8 +23,9 @@ QUEUE = "reports-reliability-test"
 def test_a_report_is_built_by_the_worker(celery_worker, cast):
     campaign = make_campaign(cast.province)
     attend(make_session(campaign, cast.committee_a), [cast.person_a])
-    report = services.request_report(actor=cast.staff, campaign=campaign, organisation=cast.province,
-                                     as_of=timezone.localdate()).report
+    report = services.request_report(
+        actor=cast.staff, campaign=campaign, organisation=cast.province, as_of=timezone.localdate()
+    ).report
     done = celery_worker.wait_for(
         lambda: Report.objects.filter(pk=report.pk, status__in=["done", "failed"]).first(), timeout=60
     )
@@ -38,26 +39,30 @@ def test_a_worker_killed_half_way_ends_with_exactly_one_finished_report(celery_w
         pytest.skip("needs CELERY_BROKER_URL: there is no worker process to kill when tasks run in-process")
     # This test's reports go to a queue of their own, served by workers this test starts and kills.
     monkeypatch.setattr(
-        services, "_enqueue",
+        services,
+        "_enqueue",
         lambda report: transaction.on_commit(lambda: build_report.apply_async(args=[report.pk], queue=QUEUE)),
     )
     campaign = make_campaign(cast.province)
     attend(make_session(campaign, cast.committee_a), [cast.person_a])
     db = connections["default"].settings_dict
-    first = _start_worker(db, str(settings.BASE_DIR), queues=QUEUE, purge=False,
-                          extra_env={"PORTAL_FAULT_REPORT_PAUSE": "60"})
+    first = _start_worker(
+        db, str(settings.BASE_DIR), queues=QUEUE, purge=False, extra_env={"PORTAL_FAULT_REPORT_PAUSE": "60"}
+    )
     second = None
     try:
-        report = services.request_report(actor=cast.staff, campaign=campaign, organisation=cast.province,
-                                         as_of=timezone.localdate()).report
+        report = services.request_report(
+            actor=cast.staff, campaign=campaign, organisation=cast.province, as_of=timezone.localdate()
+        ).report
         first.wait_for(lambda: Report.objects.filter(pk=report.pk, status="running").exists(), timeout=60)
         os.kill(first.pid, signal.SIGKILL)  # the worker dies with the task taken and not acknowledged
         first.process.wait(10)
         assert Report.objects.get(pk=report.pk).status == Report.Status.RUNNING
 
         # Another worker: the broker hands the unacknowledged task out again once its visibility timeout passed.
-        second = _start_worker(db, str(settings.BASE_DIR), queues=QUEUE, purge=False,
-                               extra_env={"CELERY_VISIBILITY_TIMEOUT": "3"})
+        second = _start_worker(
+            db, str(settings.BASE_DIR), queues=QUEUE, purge=False, extra_env={"CELERY_VISIBILITY_TIMEOUT": "3"}
+        )
         finished = second.wait_for(
             lambda: Report.objects.filter(pk=report.pk, status__in=["done", "failed"]).first(), timeout=90
         )

@@ -27,14 +27,26 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--seed", type=int, default=demo.DEFAULT_SEED,
-                            help=f"random seed; the same seed gives the same province (default {demo.DEFAULT_SEED})")
-        parser.add_argument("--scale", type=_positive_float, default=1.0,
-                            help="multiply grassroots organisations, cells and people (e.g. 0.02 or 10; default 1)")
-        parser.add_argument("--if-empty", action="store_true",
-                            help="do nothing when the database already has an organisation tree (used by make run)")
-        parser.add_argument("--reset", action="store_true",
-                            help="EMPTY THE WHOLE DATABASE first (manage.py flush), then load the demo")
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=demo.DEFAULT_SEED,
+            help=f"random seed; the same seed gives the same province (default {demo.DEFAULT_SEED})",
+        )
+        parser.add_argument(
+            "--scale",
+            type=_positive_float,
+            default=1.0,
+            help="multiply grassroots organisations, cells and people (e.g. 0.02 or 10; default 1)",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing when the database already has an organisation tree (used by make run)",
+        )
+        parser.add_argument(
+            "--reset", action="store_true", help="EMPTY THE WHOLE DATABASE first (manage.py flush), then load the demo"
+        )
         parser.add_argument("--no-hooks", action="store_true", help="skip the other apps' demo data")
 
     def handle(self, *args: Any, **options: Any) -> None:
