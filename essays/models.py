@@ -82,8 +82,9 @@ class Exemption(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="essay_exemptions")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="essay_exemptions")
     reason = models.TextField(_("reason"))
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("confirmed by"))
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("confirmed by")
+    )
     confirmed_at = models.DateTimeField(_("confirmed at"), auto_now_add=True)
 
     class Meta:
@@ -123,8 +124,7 @@ class Essay(models.Model):
     # A grader never gets the essays of their own organisation (their own cell): see access.visible.
     ACCESS_OWN_ORGANISATION = "person__organisation_id"
 
-    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE,
-                                 related_name="essays")
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="essays")
     person = models.ForeignKey(Person, verbose_name=_("author"), on_delete=models.CASCADE, related_name="essays")
     attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -142,12 +142,14 @@ class Essay(models.Model):
     saved_at = models.DateTimeField(_("last saved"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     is_late = models.BooleanField(_("late"), default=False)
-    grade = models.ForeignKey(GradeLevel, verbose_name=_("grade"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+")
+    grade = models.ForeignKey(
+        GradeLevel, verbose_name=_("grade"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     grade_comment = models.TextField(_("comments"), blank=True)
     criteria_notes = models.JSONField(default=dict, blank=True)
-    graded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
     similarity = models.FloatField(_("highest similarity"), null=True, blank=True)
@@ -159,10 +161,12 @@ class Essay(models.Model):
         ordering = ["campaign", "person", "attempt"]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "person", "attempt"], name="one_essay_per_attempt"),
-            models.CheckConstraint(condition=Q(status="draft") | Q(submitted_at__isnull=False),
-                                   name="essay_submitted_has_time"),
-            models.CheckConstraint(condition=~Q(status="graded") | Q(grade__isnull=False),
-                                   name="essay_graded_has_grade"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(submitted_at__isnull=False), name="essay_submitted_has_time"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="graded") | Q(grade__isnull=False), name="essay_graded_has_grade"
+            ),
         ]
         indexes = [
             models.Index(fields=["campaign", "status"], name="essay_campaign_status"),
@@ -197,6 +201,9 @@ class GradeChange(models.Model):
         verbose_name_plural = _("grade changes")
         ordering = ["essay", "changed_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.essay_id}: {self.from_grade_id} -> {self.to_grade_id}"
+
 
 class GradeRelease(models.Model):
     """A committee released the grades of its organisation's essays (công bố kết quả), all at once."""
@@ -213,6 +220,9 @@ class GradeRelease(models.Model):
         verbose_name = _("grade release")
         verbose_name_plural = _("grade releases")
         ordering = ["-released_at"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} – {self.organisation_id} ({self.essays})"
 
 
 class SimilarityRun(models.Model):
@@ -242,6 +252,9 @@ class SimilarityRun(models.Model):
         verbose_name_plural = _("similarity checks")
         ordering = ["-requested_at"]
 
+    def __str__(self) -> str:
+        return f"{self.campaign_id} – {self.get_status_display()}"
+
 
 class SimilarPair(models.Model):
     """Two essays of a run (or an essay and the outline, ``b`` empty) that share much of their text.
@@ -264,3 +277,6 @@ class SimilarPair(models.Model):
         verbose_name_plural = _("similar pairs")
         ordering = ["run", "cluster", "-score"]
         indexes = [models.Index(fields=["run", "cluster"], name="similar_pair_cluster")]
+
+    def __str__(self) -> str:
+        return f"{self.a_id} ~ {self.b_id}: {self.score:.2f}"

@@ -25,13 +25,14 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
+from django.conf import settings
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from campaigns import participation
 from campaigns.models import Attendance, Campaign, StudySession
-from organisations.models import Organisation, Person
+from organisations.models import STEP, Organisation, Person
 
 from .models import DEFAULT_SCALE, Essay, Exemption, GradeLevel
 
@@ -68,10 +69,13 @@ def ensure_scale(campaign: Campaign) -> list[GradeLevel]:
     """The campaign's grading scale, created from the default when it has none."""
     levels = list(campaign.grade_levels.all())
     if not levels:
-        GradeLevel.objects.bulk_create(
-            GradeLevel(campaign=campaign, label=str(label), order=i, passing=passing)
-            for i, (label, passing) in enumerate(DEFAULT_SCALE)
-        )
+        # The labels are data from here on: stored in the portal's language whatever language is active
+        # (a management command or a worker runs in English).
+        with translation.override(settings.LANGUAGE_CODE):
+            GradeLevel.objects.bulk_create(
+                GradeLevel(campaign=campaign, label=str(label), order=i, passing=passing)
+                for i, (label, passing) in enumerate(DEFAULT_SCALE)
+            )
         levels = list(campaign.grade_levels.all())
     return levels
 
@@ -192,3 +196,130 @@ def person_state(root: Campaign, person: Person) -> PersonState:
     if state == State.NOT_STARTED and exemption is not None:
         state = State.EXEMPT
     return PersonState(state=state, essay=attempts[-1] if attempts else None, attempts=attempts, exemption=exemption)
+
+
+# --------------------------------------------------------------------------------------------
+# One person across campaigns (the member's own pages), and the window of a re-study attempt
+# --------------------------------------------------------------------------------------------
+
+_KIND_FLAGS = {
+    Person.Kind.OFFICIAL: "include_official",
+    Person.Kind.PROBATIONARY: "include_probationary",
+    Person.Kind.NON_PARTY: "include_non_party",
+}
+
+
+def person_campaigns(person: Person) -> QuerySet[Campaign]:
+    """The provincial campaigns (open or closed) that concern ``person``, annotated for ``state_of``.
+
+    A campaign concerns them when it requires an essay from them (as ``required_people`` defines it:
+    essay required, active, an included kind, their organisation under the audience, not exempt), when they
+    are exempt, or when they wrote an essay for it. Each row carries the same annotations as
+    ``annotate_state`` (so ``state_of(row)`` gives their state) plus ``required``. One query, whatever the
+    number of campaigns.
+    """
+    path = person.organisation.path
+    ancestors = [path[:i] for i in range(STEP, len(path) + 1, STEP)]
+    in_audience = Exists(
+        Campaign.audience.through.objects.filter(campaign_id=OuterRef("pk"), organisation__path__in=ancestors)
+    )
+    exempt = Exists(Exemption.objects.filter(campaign_id=OuterRef("pk"), person_id=person.pk))
+    wrote = Exists(Essay.objects.filter(campaign_id=OuterRef("pk"), person_id=person.pk))
+    expected = Q(essay_required=True, in_audience=True)
+    flag = _KIND_FLAGS.get(person.kind)
+    if person.status != Person.Status.ACTIVE or flag is None:
+        expected = Q(pk__isnull=True)  # never: only active people of an included kind are expected
+    else:
+        expected &= Q(**{flag: True})
+    latest = Essay.objects.filter(campaign_id=OuterRef("pk"), person_id=person.pk).order_by("-attempt")
+    campaigns = (
+        Campaign.objects.filter(parent__isnull=True, status__in=(Campaign.Status.OPEN, Campaign.Status.CLOSED))
+        .annotate(in_audience=in_audience, exempt=exempt, wrote=wrote)
+        .filter(expected | Q(exempt=True) | Q(wrote=True))
+        .annotate(
+            required=ExpressionWrapper(expected & Q(exempt=False), output_field=BooleanField()),
+            essay_id=Subquery(latest.values("pk")[:1]),
+            essay_attempt=Subquery(latest.values("attempt")[:1]),
+            essay_status=Subquery(latest.values("status")[:1]),
+            essay_late=Subquery(latest.values("is_late")[:1]),
+            essay_released=Subquery(latest.values("released_at")[:1]),
+            essay_passing=Subquery(latest.values("grade__passing")[:1]),
+            essay_graded_at=Subquery(latest.values("graded_at")[:1]),
+        )
+    )
+    restudied = Exists(
+        Attendance.objects.filter(
+            Q(session__campaign_id=OuterRef("pk")) | Q(session__campaign__parent_id=OuterRef("pk")),
+            person_id=person.pk,
+            session__kind=StudySession.Kind.RESTUDY,
+            session__starts_at__gte=OuterRef("essay_graded_at"),
+            status__in=participation.STUDIED_STATUSES,
+        )
+    )
+    return campaigns.annotate(restudied=restudied)
+
+
+def attempt_window(campaign: Campaign, attempt: int, now: dt.datetime | None = None) -> Window:
+    """The submission window of one attempt.
+
+    The first attempt follows ``window()`` (deadline, cut-off). A later attempt opens only after a released
+    failing grade and a re-study session, usually after the cut-off: it is accepted while the provincial
+    campaign is open, and is never late.
+    """
+    if attempt <= 1:
+        return window(campaign, now)
+    return Window.OPEN if root_of(campaign).status == Campaign.Status.OPEN else Window.CLOSED
+
+
+# --------------------------------------------------------------------------------------------
+# Failing and re-study as SQL conditions on people (re-study lists, the re-study session's roster,
+# quality figures)
+# --------------------------------------------------------------------------------------------
+
+
+def failed_essays(root: Campaign) -> QuerySet[Essay]:
+    """Attempts whose released grade does not pass: each one sent its author back to study."""
+    return _essays(root).filter(status=Essay.Status.GRADED, released_at__isnull=False, grade__passing=False)
+
+
+def _restudied_since_grade(root: Campaign) -> Exists:
+    """For an Essay queryset: its author attended a re-study session after its grade (as ``restudy_exists``)."""
+    family = Campaign.objects.filter(Q(pk=root.pk) | Q(parent_id=root.pk)).values("pk")
+    return Exists(
+        Attendance.objects.filter(
+            person_id=OuterRef("person_id"),
+            session__campaign_id__in=family,
+            session__kind=StudySession.Kind.RESTUDY,
+            session__starts_at__gte=OuterRef("graded_at"),
+            status__in=participation.STUDIED_STATUSES,
+        )
+    )
+
+
+def must_restudy_exists(root: Campaign, person_ref: str = "pk", *, graded_by: dt.datetime | None = None) -> Exists:
+    """EXISTS: the outer person is in state MUST_RESTUDY (``state_of``) for ``root``.
+
+    Their current attempt (no later one exists) failed, was released, and they attended no re-study session
+    since its grade. With ``graded_by``: only if that grade was given by then, since a re-study session
+    counts only when it starts after the grade (a session's roster passes its start).
+    """
+    later = _essays(root).filter(person_id=OuterRef("person_id"), attempt__gt=OuterRef("attempt"))
+    current = (
+        failed_essays(root)
+        .filter(person_id=OuterRef(person_ref))
+        .exclude(Exists(later))
+        .exclude(_restudied_since_grade(root))
+    )
+    if graded_by is not None:
+        current = current.filter(graded_at__lte=graded_by)
+    return Exists(current)
+
+
+def failed_exists(root: Campaign, person_ref: str = "pk") -> Exists:
+    """EXISTS: one of the outer person's attempts failed (released): they were told to re-study."""
+    return Exists(failed_essays(root).filter(person_id=OuterRef(person_ref)))
+
+
+def restudied_exists(root: Campaign, person_ref: str = "pk") -> Exists:
+    """EXISTS: the outer person attended a re-study session after one of their failing grades."""
+    return Exists(failed_essays(root).filter(person_id=OuterRef(person_ref)).filter(_restudied_since_grade(root)))
