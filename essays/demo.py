@@ -520,7 +520,7 @@ def seed(province: Organisation, rng: random.Random, stdout: Any) -> None:  # no
         return chosen
 
     cells = [c for c, members in sorted(by_cell.items()) if len(members) >= 4]
-    for size in (3, 2, 4, 2, 3, 2, 5, 2):  # colleagues of one cell
+    for size in (3, 2, 4, 2, 3, 2, 5, 2) if cells else ():  # colleagues of one cell (none in a tiny demo)
         cell = rng.choice(cells)
         groups.append(pick(by_cell[cell], size))
     for committee, sizes in ((tuy_an, (3, 2, 2)), (song_cau, (2, 3))):  # across cells of one committee

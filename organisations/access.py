@@ -24,9 +24,9 @@ import operator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import reduce
-from typing import Any
+from typing import Any, cast
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -123,7 +123,7 @@ def scope_of(user: Any) -> Scope:
     """The user's scope, loaded once per user object (two small queries) and cached on it."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return _ANONYMOUS
-    cached = getattr(user, "_portal_scope", None)
+    cached: Scope | None = getattr(user, "_portal_scope", None)
     if cached is not None:
         return cached
     grants = tuple(
@@ -152,7 +152,7 @@ def forget(user: Any) -> None:
 
 
 def _path_lookup(model: type[Model]) -> str:
-    lookup = getattr(model, "ACCESS_PATH", None)
+    lookup: str | None = getattr(model, "ACCESS_PATH", None)
     if lookup is None:
         raise TypeError(f"{model.__name__} does not declare ACCESS_PATH; it cannot be scoped.")
     return lookup
@@ -240,7 +240,7 @@ def _object_path(obj: Model) -> str | None:
         value = getattr(value, part, None)
         if value is None:
             return None
-    return value
+    return cast(str, value)  # the lookup ends at an organisation's path
 
 
 def _object_person_id(obj: Model) -> Any:
@@ -262,7 +262,7 @@ def _grades_own_organisation(scope: Scope, obj: Model) -> bool:
     value: Any = obj
     for part in lookup.split("__"):
         value = getattr(value, part, None)
-    return value == scope.person_org_id
+    return bool(value == scope.person_org_id)
 
 
 def can_object(user: Any, action: Action, obj: Model) -> bool:
@@ -360,7 +360,7 @@ def get_object_or_404[M: Model](qs: QuerySet[M], user: Any, action: Action = Act
     """Fetch a row the user can see (else 404), then require ``action`` on it (else 403)."""
     try:
         obj = visible(qs, user, Action.VIEW).get(**lookup)
-    except (qs.model.DoesNotExist, ValueError):
+    except (ObjectDoesNotExist, ValueError):  # qs.get() raises qs.model.DoesNotExist, a subclass
         raise Http404 from None
     if action != Action.VIEW and not can_object(user, action, obj):
         raise PermissionDenied

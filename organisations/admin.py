@@ -182,7 +182,7 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     can_delete = False
-    fields = ["organisation", "start_date", "end_date", "note"]
+    fields = ("organisation", "start_date", "end_date", "note")
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("membership history")
 
@@ -281,7 +281,8 @@ class RoleGrantForm(forms.ModelForm):
         self.request_user = request_user
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # ModelForm.clean() returns self.cleaned_data
+        data = self.cleaned_data
         org, role = data.get("organisation"), data.get("role")
         if org is not None and role and not access.can_grant_role(self.request_user, role, org):
             raise ValidationError(_("You may not grant this role on this organisation."))

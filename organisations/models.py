@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -134,7 +136,7 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
-    def save(self, *args, **kwargs) -> None:  # derived columns only; no business logic here
+    def save(self, *args: Any, **kwargs: Any) -> None:  # derived columns only; no business logic here
         self.refresh_derived()
         super().save(*args, **kwargs)
 

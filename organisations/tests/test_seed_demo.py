@@ -219,12 +219,17 @@ def test_allocate_splits_exactly_in_proportion():
 
 def test_installed_apps_add_their_demo_data_through_a_demo_module(seeded, monkeypatch):
     calls: list[tuple[Any, ...]] = []
-    module = types.ModuleType("campaigns.demo")
-    module.__spec__ = importlib.machinery.ModuleSpec("campaigns.demo", None)
-    module.seed = lambda province, rng, stdout: calls.append((province.name, rng.random(), stdout))  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "campaigns.demo", module)
+    labels = ("campaigns", "essays", "materials")  # the apps with a demo module, in INSTALLED_APPS order
+    for label in labels:  # stand-ins record how each hook is called (the real ones ran in ``seeded``)
+        module = types.ModuleType(f"{label}.demo")
+        module.__spec__ = importlib.machinery.ModuleSpec(f"{label}.demo", None)
+        module.seed = lambda province, rng, stdout, label=label: calls.append(  # type: ignore[attr-defined]
+            (label, province.name, rng.random(), stdout)
+        )
+        monkeypatch.setitem(sys.modules, f"{label}.demo", module)
     out = io.StringIO()
     province = Organisation.objects.get(depth=0)
     timings = demo.run_hooks(province, seed=5, stdout=out)
-    assert [label for label, _ in timings] == ["demo data of campaigns"]
-    assert calls == [("Tỉnh ủy Phú Yên", random.Random("5:campaigns").random(), out)]
+    assert [label for label, _ in timings] == [f"demo data of {label}" for label in labels]
+    # each app gets its own random stream, derived from the seed and its label: adding an app changes no other's data
+    assert calls == [(label, "Tỉnh ủy Phú Yên", random.Random(f"5:{label}").random(), out) for label in labels]

@@ -4,6 +4,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 
 
 def _key(username: str, ip: str) -> str:
@@ -12,7 +13,8 @@ def _key(username: str, ip: str) -> str:
 
 
 def is_locked(username: str, ip: str) -> bool:
-    return cache.get(_key(username, ip), 0) >= settings.LOGIN_FAILURE_LIMIT
+    failures: int = cache.get(_key(username, ip), 0)
+    return failures >= settings.LOGIN_FAILURE_LIMIT
 
 
 def register_failure(username: str, ip: str) -> int:
@@ -31,6 +33,7 @@ def reset(username: str, ip: str) -> None:
     cache.delete(_key(username, ip))
 
 
-def client_ip(request) -> str:  # type: ignore[no-untyped-def]
+def client_ip(request: HttpRequest) -> str:
     # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy rewrites it.
-    return request.META.get("REMOTE_ADDR", "")
+    addr: str = request.META.get("REMOTE_ADDR", "")
+    return addr

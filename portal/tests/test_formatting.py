@@ -92,12 +92,12 @@ def test_number_filters_group_even_when_the_global_separator_setting_is_off():
         assert render("{{ n|number }} {{ r|percent }}", "vi", n=46540, r=Decimal("9.574")) == "46.540 957,40%"
 
 
-def test_plain_integers_are_grouped_too_so_ids_and_years_need_unlocalize():
-    # USE_THOUSAND_SEPARATOR is on: "{{ 2024 }}" prints "2.024". Years and ids in URLs use |unlocalize
-    # or {% url %}; this pins the behaviour so a change of the setting is noticed.
+def test_plain_integers_are_never_grouped_so_ids_and_years_stay_usable():
+    # USE_THOUSAND_SEPARATOR is off: "{{ id }}" in an attribute, a URL or a form value must not become "2.306"
+    # (it did once: data-cell="2.306"). Figures for people go through |number, which groups them itself.
     with translation.override("vi"):
-        out = Template("{% load l10n %}{{ y }} {{ y|unlocalize }}").render(Context({"y": 2024}))
-    assert out == "2.024 2024"
+        out = Template("{% load portal_format %}{{ y }} {{ y|number }}").render(Context({"y": 2306}))
+    assert out == "2306 2.306"
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
