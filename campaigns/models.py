@@ -124,7 +124,7 @@ class Campaign(models.Model):
 
     @property
     def person_kinds(self) -> list[str]:
-        kinds = []
+        kinds: list[str] = []
         if self.include_official:
             kinds.append(Person.Kind.OFFICIAL)
         if self.include_probationary:
