@@ -134,7 +134,13 @@ def province(repeat: int) -> int:
         f"({len(xlsx) / 1024:,.0f} KB)   peak RSS {rss_before / 1024:,.0f} -> {rss_after / 1024:,.0f} MB"
     )
 
-    user = type("Bench", (), {"is_authenticated": True, "is_active": True, "is_superuser": True, "pk": None})()
+    from django.contrib.auth import get_user_model
+
+    # A real account: access.scope_of reads the user's grants from the database.
+    user = get_user_model().objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+    if user is None:
+        print("No superuser: load the demo first (manage.py seed_demo).", file=sys.stderr)
+        return 2
     with transaction.atomic():
         started = time.perf_counter()
         result = services.request_report(actor=user, campaign=campaign, organisation=org, as_of=timezone.localdate())

@@ -44,10 +44,16 @@ class Content:
     target: Decimal
     lines: list[Line]
     total: Line
+    own: Line | None = None  # what sits at the organisation itself (its own sessions, people directly in it)
     completion: list[participation.Completion] = field(default_factory=list)
     grassroots: participation.Completion | None = None
     flagged: list[participation.Unit] = field(default_factory=list)
     grades: list[str] = field(default_factory=list)
+
+    @property
+    def held_count(self) -> int:
+        """How many of the lines' organisations held their session."""
+        return sum(bool(line.held) for line in self.lines)
 
     @property
     def below_target_count(self) -> int:
@@ -93,6 +99,7 @@ def build(campaign: Campaign, organisation: Organisation, as_of: dt.date) -> Con
     sessions = sessions_by_child(frame, organisation, now)
     essays_rows: dict[int, Any] = {}
     essays_total = None
+    quality = None
     grades: list[str] = []
     root = essay_rules.root_of(campaign)
     if root.essay_required:  # the essays' figures are the provincial campaign's (essays.rules)
@@ -112,6 +119,21 @@ def build(campaign: Campaign, organisation: Organisation, as_of: dt.date) -> Con
         )
         for row in summary.breakdown.rows
     ]
+    # The organisation's own share, so that the lines add up to the total: sessions it organised itself (the
+    # provincial conference) and people who sit directly in it rather than under a child.
+    own_essays = quality.own if quality is not None else None
+    own = Line(
+        organisation=organisation,
+        figures=summary.breakdown.own,
+        sessions=sessions.get(organisation.path, 0),
+        essays=own_essays,
+    )
+    has_own = (
+        own.figures.expected
+        or own.figures.excused
+        or own.sessions
+        or (own_essays is not None and (own_essays.required or own_essays.exempt))
+    )
     total = Line(
         organisation=None,
         figures=summary.breakdown.total,
@@ -126,6 +148,7 @@ def build(campaign: Campaign, organisation: Organisation, as_of: dt.date) -> Con
         target=frame.target,
         lines=lines,
         total=total,
+        own=own if has_own else None,
         completion=summary.children_completion,
         grassroots=summary.grassroots_completion,
         flagged=summary.flagged,
