@@ -131,12 +131,18 @@ class EssayAdmin(ScopedModelAdmin):
         "extraction",
         "extraction_error",
         "grade",
-        "graded_by",
+        "grader",
         "graded_at",
         "released_at",
         "similarity",
     ]
     readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("graded by"))
+    def grader(self, obj: Essay) -> str:
+        # the model field has no translated verbose name (changing it would need a migration)
+        user = obj.graded_by
+        return (user.get_full_name() or user.get_username()) if user else "—"
 
     @admin.display(description=gettext_lazy("organisation"), ordering="person__organisation__path")
     def organisation(self, obj: Essay) -> str:

@@ -125,6 +125,15 @@ class MaterialAdmin(ScopedModelAdmin):
         (gettext_lazy("Content"), {"fields": ["upload", "stored_file", "external_url", "order"]}),
     ]
 
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # read-only: there is no file to choose, only the stored one (else a bare "Upload: None" row)
+            return [
+                (name, {**opts, "fields": [f for f in opts["fields"] if f != "upload"]}) for name, opts in fieldsets
+            ]
+        return fieldsets
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Material]:
         # Not ScopedModelAdmin's plain VIEW: a secret material is listed only to whoever manages it.
         rows = access.listable_materials(admin.ModelAdmin.get_queryset(self, request), request.user)

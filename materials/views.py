@@ -463,12 +463,18 @@ def session_page(request: HttpRequest, pk: int) -> HttpResponse:
     base = selectors.session_cell_queryset(session=session)
     cells = selectors.session_cells(session=session, materials=materials, state=state, cells=base)
     page = Paginator(cells, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A session further down hands out materials issued above it: link those to their reading page, not to a
+    # management page this user may not open.
+    managed_ids = {
+        m.pk for m in [*materials, *sheet.without_link] if access.can_object(request.user, A.MANAGE_CAMPAIGNS, m)
+    }
     return render(
         request,
         "materials/session.html",
         {
             "session": session,
             "sheet": sheet,
+            "managed_ids": managed_ids,
             "counts": selectors.session_cell_counts(session=session, materials=materials, cells=base),
             "form": form,
             "page": page,

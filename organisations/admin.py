@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.lib.errors import DomainError
+from portal.lib.text import fold
 
-from . import access, services
+from . import access, audit, services
 from .models import AuditEntry, Membership, Organisation, Person, RoleGrant
 
 A = access.Action
@@ -182,9 +183,13 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     can_delete = False
-    fields = ("organisation", "start_date", "end_date", "note")
+    fields = ("unit", "start_date", "end_date", "note")
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("membership history")
+
+    @admin.display(description=gettext_lazy("organisation"))
+    def unit(self, obj: Membership) -> str:
+        return obj.organisation.name  # the model field's own label is not translated
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         return super().get_queryset(request).select_related("organisation", "person")
@@ -356,14 +361,62 @@ class RoleGrantAdmin(ScopedModelAdmin):
             self.message_user(request, _("%(count)s grants revoked.") % {"count": count})
 
 
+class _AuditCodeFilter(admin.SimpleListFilter):
+    """A filter on a code column of the audit trail that shows each code's translated label."""
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        codes = model_admin.get_queryset(request).order_by().values_list(self.parameter_name, flat=True).distinct()
+        return sorted(((code, self.label_of(code)) for code in codes), key=lambda choice: fold(choice[1]))
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        return queryset.filter(**{str(self.parameter_name): self.value()}) if self.value() else queryset
+
+    def label_of(self, code: str) -> str:
+        raise NotImplementedError
+
+
+class AuditActionFilter(_AuditCodeFilter):
+    title = gettext_lazy("action")
+    parameter_name = "action"
+
+    def label_of(self, code: str) -> str:
+        return audit.action_label(code)
+
+
+class AuditTargetFilter(_AuditCodeFilter):
+    title = gettext_lazy("object type")
+    parameter_name = "target_type"
+
+    def label_of(self, code: str) -> str:
+        return audit.target_label(code)
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ScopedModelAdmin):
     change_action = A.AUDIT
-    list_display = ["at", "actor", "action", "target_type", "target_repr", "organisation"]
-    list_filter = ["action", "target_type"]
+    list_display = ["at", "actor", "action_shown", "target_shown", "target_repr", "organisation"]
+    list_filter = [AuditActionFilter, AuditTargetFilter]
     list_select_related = ["actor", "organisation"]
     search_fields = ["target_repr", "actor__username"]
-    readonly_fields = ["at", "actor", "action", "target_type", "target_id", "target_repr", "organisation", "changes"]
+    readonly_fields = [
+        "at",
+        "actor",
+        "action_shown",
+        "target_shown",
+        "target_id",
+        "target_repr",
+        "organisation",
+        "changes",
+    ]
+    fields = tuple(readonly_fields)  # not the model's own action and target_type columns: their codes are not words
+
+    @admin.display(description=gettext_lazy("action"), ordering="action")
+    def action_shown(self, obj: AuditEntry) -> str:
+        return audit.action_label(obj.action)
+
+    @admin.display(description=gettext_lazy("object type"), ordering="target_type")
+    def target_shown(self, obj: AuditEntry) -> str:
+        return audit.target_label(obj.target_type)
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         return access.visible(admin.ModelAdmin.get_queryset(self, request), request.user, A.AUDIT)

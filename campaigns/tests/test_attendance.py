@@ -141,6 +141,18 @@ def test_a_make_up_sessions_sheet_lists_only_those_who_have_not_studied_yet(cast
     assert Attendance.objects.get(session=makeup).person == cast.person_a
 
 
+def test_a_sheet_with_nobody_expected_offers_neither_the_sign_in_pdf_nor_the_marking_hint(
+    cast, login, campaign, session
+):
+    client = login(cast.secretary_a)
+    assert client.post(sheet_url(session, cast.cell_a), sheet_data(session, cast.cell_a)).status_code == 302
+    makeup = make_session(campaign, kind=StudySession.Kind.MAKEUP, title="Học bù", days_ago=1)
+    page = client.get(sheet_url(makeup, cast.cell_a)).content.decode()  # everyone studied: nobody to make up
+    assert "Chi bộ này không có ai phải dự hội nghị này." in page
+    assert "Chưa lưu: mọi người đang được đánh dấu có mặt." not in page
+    assert reverse("campaigns:attendance_signin", args=[makeup.pk, cast.cell_a.pk]) not in page
+
+
 def test_ids_above_a_thousand_survive_the_pages_number_formatting(cast, login, session):
     big = PersonFactory(id=123456, full_name="Vương Văn Lớn", organisation=cast.cell_a)
     client = login(cast.secretary_a)

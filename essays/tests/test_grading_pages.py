@@ -357,6 +357,15 @@ def test_the_essay_admin_lists_the_officers_subtree_read_only(cast, campaign, lo
     assert 'name="grade"' not in page and own.body[:40] not in page  # facts only, never the text
 
 
+def test_the_essay_admin_names_the_grader_in_vietnamese(cast, campaign, login):
+    essay = make_essay(campaign, cast.person_a, passed=True, graded_by=cast.officer_b)
+    cast.officer_b.first_name, cast.officer_b.last_name = "Tấn", "Lê Văn"
+    cast.officer_b.save()
+    page = login(cast.staff).get(reverse("admin:essays_essay_change", args=[essay.pk])).content.decode()
+    assert "Người chấm:" in page and "Graded by" not in page
+    assert cast.officer_b.get_full_name() in page
+
+
 def test_the_note_for_members_names_the_grade_before_a_change_after_release(cast, campaign):
     from django.template.loader import render_to_string
 

@@ -75,3 +75,13 @@ def test_an_officer_does_not_see_a_secret_material_of_the_province_in_the_admin(
     page = client.get(reverse("admin:materials_material_change", args=[public.pk]))
     assert page.status_code == 200  # seen (its audience is theirs), not changed: read-only
     assert 'name="title"' not in page.content.decode()
+
+
+def test_a_read_only_material_in_the_admin_shows_no_empty_upload_row(cast, client):
+    campaign = make_campaign(cast.province, audience=[cast.committee_a])
+    public = make_material(cast.province, campaign=campaign, title="Bản công khai")
+    client.force_login(cast.officer_a)
+    page = client.get(reverse("admin:materials_material_change", args=[public.pk])).content.decode()
+    assert "field-upload" not in page and "Upload" not in page and "field-stored_file" in page
+    client.force_login(cast.staff)  # who may change it still chooses a file
+    assert 'name="upload"' in client.get(reverse("admin:materials_material_change", args=[public.pk])).content.decode()

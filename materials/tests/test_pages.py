@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from campaigns import services as campaign_services
 from campaigns.tests.factories import make_campaign, make_session
 from materials import codes, services
 from materials.models import Access, Material, ShareLink
@@ -200,6 +201,21 @@ def test_the_session_page_tells_which_cells_opened_the_materials_before_it(cast,
     assert "Chi bộ thôn Phú Tân 2" in page and "Chi bộ thôn Phú Tân 1" not in page
     detail = client.get(reverse("materials:manage_detail", args=[material.pk])).content.decode()
     assert "trước hội nghị" in detail
+
+
+def test_an_officers_session_page_links_materials_issued_above_to_their_reading_page(cast, client, campaign):
+    plans = {p.organisation_id: p for p in campaign_services.campaign_cascade(actor=None, campaign=campaign).created}
+    plan = plans[cast.committee_a.pk]
+    session = make_session(plan, cast.committee_a, days_ago=-1)
+    provincial = make_material(cast.province, campaign=campaign, title="Của Tỉnh ủy")
+    own = make_material(cast.committee_a, campaign=plan, title="Của Huyện ủy", session=session)
+    client.force_login(cast.officer_a)
+    page = client.get(reverse("materials:session", args=[session.pk])).content.decode()
+    # the province's material is not theirs to manage (403): its link goes to the page that reads it
+    assert reverse("materials:manage_detail", args=[provincial.pk]) not in page
+    assert reverse("materials:view", args=[provincial.pk]) in page
+    assert reverse("materials:manage_detail", args=[own.pk]) in page
+    assert client.get(reverse("materials:view", args=[provincial.pk])).status_code == 200
 
 
 def test_deleting_a_material_from_its_page_leaves_its_codes_answering_not_found(cast, client, campaign):

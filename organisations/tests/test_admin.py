@@ -429,6 +429,45 @@ def test_grant_admin_names_its_columns_in_vietnamese_and_keeps_the_account_read_
     assert 'name="user"' in client.get(reverse("admin:organisations_rolegrant_add")).content.decode()
 
 
+def test_the_audit_trail_names_actions_and_object_types_in_vietnamese(cast, login):
+    from organisations import audit
+
+    audit.record(actor=cast.staff, action="transfer", target=cast.person_a, organisation=cast.cell_a)
+    client = login(cast.staff)
+    listed = client.get(changelist_url(AuditEntry)).content.decode()
+    assert "chuyển sinh hoạt" in listed and "cán bộ, đảng viên" in listed
+    assert not re.search(r">\s*(transfer|organisations\.person)\s*<", listed)
+    assert '<a href="?action=transfer">chuyển sinh hoạt</a>' in listed  # the filters keep the codes in the URL
+    filtered = client.get(changelist_url(AuditEntry), {"action": "transfer"}).content.decode()
+    assert AuditEntry.objects.count() > 1 and filtered.count('class="field-action_shown"') == 1
+    entry = AuditEntry.objects.get(action="transfer")
+    page = client.get(change_url(entry)).content.decode()
+    assert "chuyển sinh hoạt" in page and "organisations.person" not in page
+    assert audit.action_label("some_new_action") == "some_new_action"  # a code without a label shows as it is
+
+
+def test_the_membership_history_names_its_columns_in_vietnamese(cast, login):
+    html = login(cast.officer_a).get(change_url(cast.person_a)).content.decode()
+    assert not re.search(r">\s*Organisation\s*<", html)
+    assert re.search(r'class="column-unit">\s*Tổ chức', html)
+
+
+def test_admin_pages_have_the_portals_icon_and_ask_for_no_favicon(cast, login):
+    index = login(cast.staff).get("/admin/").content.decode()
+    assert '<link rel="icon" href="data:image/svg+xml' in index
+    assert "Cổng học tập nghị quyết: quản trị" in index  # the site header is still there
+
+
+def test_a_too_short_new_password_is_refused_in_vietnamese(cast, login):
+    client = login(cast.member_a)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": "x", "new_password1": "Ab1!", "new_password2": "Ab1!"},
+    )
+    assert "Mật khẩu quá ngắn: phải có ít nhất 8 ký tự." in response.content.decode()
+    assert "This password is too short" not in response.content.decode()
+
+
 def test_admin_follows_the_chosen_language(cast, login):
     client = login(cast.staff)
     index = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
